@@ -1,0 +1,195 @@
+// The shape of an environment's configuration. Environments are plain data (config/environments.ts);
+// validate.ts checks them and fills defaults (DEFAULTS below) into a ResolvedEnvironment.
+
+/** Where an environment's streaming stack runs. */
+export type EnvironmentTarget = 'aws' | 'local';
+
+export type NatMode = 'single' | 'per-az';
+
+export type DeliveryMode = 'at-least-once' | 'exactly-once';
+
+export interface AgentPoolInput {
+  count?: number;
+  instanceType?: string;
+  /** Root volume size (gp3, encrypted). */
+  diskGiB?: number;
+}
+
+/** The DC/OS CloudFormation template's parameters, with modern names. */
+export interface AwsPlatformInput {
+  region?: string;
+  availabilityZoneCount?: number;
+  vpcCidr?: string;
+  /** The template's AdminLocation. Required. 0.0.0.0/0 needs allowOpenAdminAccess and is refused for prod. */
+  adminCidrs: string[];
+  allowOpenAdminAccess?: boolean;
+  sshKeyName?: string;
+  privateAgents?: AgentPoolInput;
+  publicAgents?: AgentPoolInput;
+  natMode?: NatMode;
+  kubernetesVersion?: string;
+  /** IAM role ARNs granted cluster admin through EKS access entries (the creator is admin too). */
+  clusterAdminRoleArns?: string[];
+  flowLogs?: boolean;
+  logRetentionDays?: number;
+}
+
+export interface S3StateBackendInput {
+  kind: 's3';
+  bucket: string;
+  region?: string;
+  /** Key prefix; the key is `<prefix>/<env>/<stack>.tfstate`. */
+  keyPrefix?: string;
+}
+export interface LocalStateBackendInput {
+  kind: 'local';
+  /** Directory for state files; default `terraform.<stack>.tfstate` in the working directory. */
+  directory?: string;
+}
+export type StateBackendInput = S3StateBackendInput | LocalStateBackendInput;
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+  /** Topic-level configs, e.g. { 'min.insync.replicas': '2' }. */
+  config?: Record<string, string>;
+}
+
+export interface ZooKeeperInput {
+  replicas?: number;
+  image?: string;
+  heapMb?: number;
+  storageGiB?: number;
+}
+
+export interface KafkaInput {
+  brokers?: number;
+  image?: string;
+  heapMb?: number;
+  storageGiB?: number;
+  /** Load-balanced bootstrap + per-broker addresses reachable from the VPC/admin CIDRs. Off by default. */
+  externalAccess?: boolean;
+  /** Private hosted zone for the external names, e.g. 'kafka.dev.internal'. */
+  externalDomain?: string;
+}
+
+export interface PredictionInput {
+  replicas?: number;
+  /** Upper bound of the autoscaler; capped at the input topic's partition count. */
+  maxReplicas?: number;
+  /** Container image; default the official Node image with the bundled service mounted from a ConfigMap. */
+  image?: string;
+  mode?: DeliveryMode;
+}
+
+export interface StreamingInput {
+  namespace?: string;
+  zookeeper?: ZooKeeperInput;
+  kafka?: KafkaInput;
+  topics?: TopicSpec[];
+  prediction?: PredictionInput;
+}
+
+export interface LocalTargetInput {
+  kubeconfigPath?: string;
+  kubeconfigContext: string;
+}
+
+export interface Tags {
+  owner: string;
+  /** ISO date (YYYY-MM-DD) after which the demo resources may be torn down. */
+  'expires-at': string;
+  [key: string]: string;
+}
+
+/** One environment as written in config/environments.ts. */
+export interface EnvironmentInput {
+  target: EnvironmentTarget;
+  /** Required when target is 'aws'. */
+  aws?: AwsPlatformInput;
+  /** Required when target is 'local'. */
+  local?: LocalTargetInput;
+  streaming?: StreamingInput;
+  tags: Tags;
+  stateBackend?: StateBackendInput;
+}
+
+// ---- Resolved (validated, defaults filled) ----
+
+export interface AgentPool {
+  count: number;
+  instanceType: string;
+  diskGiB: number;
+}
+
+export interface AwsPlatform {
+  region: string;
+  availabilityZoneCount: number;
+  vpcCidr: string;
+  adminCidrs: string[];
+  allowOpenAdminAccess: boolean;
+  sshKeyName?: string;
+  privateAgents: AgentPool;
+  publicAgents: AgentPool;
+  natMode: NatMode;
+  kubernetesVersion: string;
+  clusterAdminRoleArns: string[];
+  flowLogs: boolean;
+  logRetentionDays: number;
+  /** `<project>-<env>`: the EKS cluster name, also used in tags and resource names. */
+  clusterName: string;
+}
+
+export interface StreamingConfig {
+  namespace: string;
+  zookeeper: Required<ZooKeeperInput>;
+  kafka: Required<Omit<KafkaInput, 'externalDomain'>> & { externalDomain: string };
+  topics: Array<Required<TopicSpec>>;
+  prediction: Required<Omit<PredictionInput, 'image'>> & { image?: string };
+}
+
+export interface ResolvedEnvironment {
+  name: string;
+  target: EnvironmentTarget;
+  aws?: AwsPlatform;
+  local?: Required<Pick<LocalTargetInput, 'kubeconfigContext'>> & { kubeconfigPath: string };
+  streaming: StreamingConfig;
+  tags: Tags & { environment: string; project: string; 'managed-by': string };
+  stateBackend: StateBackendInput;
+}
+
+export const PROJECT = 'airline-streaming';
+
+/** Every default in one place. */
+export const DEFAULTS = {
+  aws: {
+    region: 'us-east-1',
+    availabilityZoneCount: 3,
+    vpcCidr: '10.0.0.0/16',
+    allowOpenAdminAccess: false,
+    // The template ran m3.xlarge (4 vCPU, 15 GiB); m6i.xlarge is today's equivalent.
+    privateAgents: { count: 5, instanceType: 'm6i.xlarge', diskGiB: 50 },
+    publicAgents: { count: 1, instanceType: 'm6i.xlarge', diskGiB: 50 },
+    natMode: 'single' as NatMode,
+    kubernetesVersion: '1.33',
+    clusterAdminRoleArns: [] as string[],
+    flowLogs: false,
+    logRetentionDays: 30,
+  },
+  local: { kubeconfigPath: '~/.kube/config' },
+  streaming: {
+    namespace: 'kafka',
+    zookeeper: { replicas: 3, image: 'zookeeper:3.8.4', heapMb: 512, storageGiB: 10 },
+    kafka: {
+      brokers: 3,
+      image: 'apache/kafka:3.9.1',
+      heapMb: 1024,
+      storageGiB: 100,
+      externalAccess: false,
+    },
+    topicDefaults: { partitions: 10, replicationFactor: 3, config: { 'min.insync.replicas': '2' } },
+    topics: ['AirlineInputTopic', 'AirlineOutputTopic', 'AirlineDeadLetterTopic'],
+    prediction: { replicas: 5, mode: 'at-least-once' as DeliveryMode },
+  },
+} as const;

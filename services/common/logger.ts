@@ -1,0 +1,11 @@
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+/** A JSON logger on stderr (stdout stays free for command output). Level from LOG_LEVEL, default info. */
+export function createLogger(name: string, bindings: Record<string, unknown> = {}): Logger {
+  return pino(
+    { name, level: process.env.LOG_LEVEL ?? 'info', base: { pid: process.pid, ...bindings } },
+    pino.destination(2),
+  );
+}
