@@ -1,0 +1,120 @@
+// `npm test`: type-check, then ONE node:test run over test/unit and test/integration with a real local Kafka
+// cluster started once before and always stopped after (also on failure or Ctrl-C). Exits with the runner's code.
+//   npm test                          everything
+//   npm test -- --unit-only           type-check + unit tests, no cluster
+//   npm test -- FILE.test.ts ...      only these files (the cluster starts if any is under test/integration)
+//   npm test -- --skip-typecheck ...  while iterating on tests; says so loudly (CI never passes it)
+// The test cluster binds 127.0.<AIRLINE_TEST_SUBNET, default 1>.0/24, so a `npm run local:up` cluster
+// (127.0.0.0/24) can keep running meanwhile.
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startLocalCluster, stopLocalCluster, type LocalCluster } from '../local/cluster';
+import { createLogger } from '../services/common/logger';
+
+const ROOT = path.resolve(__dirname, '..');
+const log = createLogger('test-run');
+
+function testFiles(dir: string): string[] {
+  return readdirSync(path.join(ROOT, dir))
+    .filter((name) => name.endsWith('.test.ts'))
+    .sort()
+    .map((name) => path.join(dir, name));
+}
+
+/** Runs a command with inherited stdio; resolves with its exit code (signals map to 128+n). */
+function run(command: string, args: string[], env: NodeJS.ProcessEnv, onSpawn?: (pid: number) => void): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: 'inherit' });
+    if (child.pid !== undefined) onSpawn?.(child.pid);
+    child.on('error', (error) => {
+      log.error({ err: error, command }, 'could not start');
+      resolve(1);
+    });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1)));
+  });
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const unitOnly = args.includes('--unit-only');
+  const skipTypecheck = args.includes('--skip-typecheck');
+  const unknown = args.filter((a) => a.startsWith('--') && a !== '--unit-only' && a !== '--skip-typecheck');
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown option(s): ${unknown.join(' ')}\nusage: tsx test/run.ts [--unit-only] [--skip-typecheck] [FILE.test.ts ...]\n`);
+    return 2;
+  }
+  const chosen = args.filter((a) => !a.startsWith('--')).map((a) => path.relative(ROOT, path.resolve(a)));
+  const files = chosen.length > 0 ? chosen : [...testFiles('test/unit'), ...(unitOnly ? [] : testFiles('test/integration'))];
+  const needsCluster = !unitOnly && files.some((f) => f.startsWith(`test${path.sep}integration${path.sep}`));
+  if (unitOnly && chosen.some((f) => f.startsWith(`test${path.sep}integration`))) {
+    process.stderr.write('--unit-only cannot run integration test files\n');
+    return 2;
+  }
+
+  const started = Date.now();
+  if (skipTypecheck) {
+    process.stderr.write('== type-check SKIPPED (--skip-typecheck): this run does not prove the code type-checks\n');
+  } else {
+    process.stderr.write('== type-check (tsc --noEmit -p .)\n');
+    const tscCode = await run(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', '.'], process.env);
+    if (tscCode !== 0) {
+      process.stderr.write(`type-check failed (exit ${tscCode}); no tests were run\n`);
+      return tscCode;
+    }
+    log.info({ ms: Date.now() - started }, 'type-check passed');
+  }
+
+  let cluster: LocalCluster | undefined;
+  let testPid: number | undefined;
+  let interrupted: NodeJS.Signals | undefined;
+  const subnet = Number(process.env.AIRLINE_TEST_SUBNET ?? 1);
+  const statePath = path.join(os.tmpdir(), 'airline-streaming', `test-cluster-127.0.${subnet}.json`);
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted = signal;
+    log.warn({ signal }, 'interrupted; stopping tests and the cluster');
+    if (testPid !== undefined) {
+      try {
+        process.kill(testPid, signal);
+      } catch {
+        // already gone
+      }
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    if (needsCluster) {
+      // A cluster left by an earlier, killed run of this runner is ours to remove.
+      if (await stopLocalCluster(statePath, log)) log.warn({ statePath }, 'stopped a leftover test cluster');
+      const clusterStarted = Date.now();
+      cluster = await startLocalCluster({ subnet, statePath, logger: log });
+      log.info({ bootstrap: cluster.bootstrap, ms: Date.now() - clusterStarted }, 'test cluster up');
+      env.KAFKA_BOOTSTRAP = cluster.bootstrap;
+      env.KAFKA_CLUSTER_STATE = cluster.statePath;
+    }
+    if (interrupted) return 130;
+    process.stderr.write(`== node --test over ${files.length} file(s)${needsCluster ? ` with the cluster at ${env.KAFKA_BOOTSTRAP}` : ''}\n`);
+    const code = await run(
+      process.execPath,
+      ['--import', 'tsx', '--test', '--test-concurrency=1', ...files],
+      env,
+      (pid) => (testPid = pid),
+    );
+    log.info({ code, ms: Date.now() - started }, 'test run finished');
+    return interrupted ? 130 : code;
+  } finally {
+    if (cluster) await cluster.stop().catch((error: unknown) => log.error({ err: error }, 'stopping the cluster failed'));
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    log.error({ err: error }, 'test runner failed');
+    process.exit(1);
+  },
+);
