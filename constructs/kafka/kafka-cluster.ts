@@ -1,0 +1,322 @@
+import { createHash } from 'node:crypto';
+import { Construct } from 'constructs';
+import type { ITerraformDependable } from 'cdktf';
+import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
+import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
+import { StatefulSetV1 } from '@cdktf/provider-kubernetes/lib/stateful-set-v1';
+import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
+import { DEFAULTS, PROJECT } from '../../config/schema';
+import { BROKER_DEFAULTS, BROKER_PORT, renderProperties } from '../../local/broker-config';
+import { podPlacement } from '../k8s/placement';
+import { nonRootPodSecurityContext, restrictedContainerSecurityContext } from '../k8s/security';
+import { escapeTerraformTemplate } from '../k8s/terraform-escape';
+import { BrokerRackAwareness } from './rack-awareness';
+
+export interface ExternalListenerProps {
+  /** Advertised host of each broker, `{id}` replaced by the broker id, e.g. 'broker-{id}.kafka.dev.internal'. */
+  readonly hostTemplate: string;
+  readonly port?: number;
+}
+
+export interface KafkaClusterProps {
+  readonly namespace: string;
+  /** ZooKeeper connect string (ZooKeeperEnsemble.connectString). */
+  readonly zookeeperConnect: string;
+  readonly brokers?: number;
+  readonly image?: string;
+  readonly heapMb?: number;
+  readonly storageGiB?: number;
+  /** Undefined: the cluster's default StorageClass. */
+  readonly storageClassName?: string;
+  /** One broker per node and zones balanced, as hard rules (false for single-node dev clusters). */
+  readonly strictPlacement?: boolean;
+  /** Adds the EXTERNAL listener (clients outside the cluster, through per-broker load balancers). */
+  readonly externalListener?: ExternalListenerProps;
+  /** Extra or changed broker settings on top of the shared RF-3 defaults. */
+  readonly brokerConfig?: Record<string, string>;
+  readonly clusterDomain?: string;
+  readonly name?: string;
+  /** Resources the brokers wait for (the ZooKeeper StatefulSet: brokers exit when ZooKeeper is unreachable). */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+export const KAFKA_CLUSTER_DEFAULTS = {
+  name: 'kafka',
+  brokers: DEFAULTS.streaming.kafka.brokers,
+  image: DEFAULTS.streaming.kafka.image,
+  heapMb: DEFAULTS.streaming.kafka.heapMb,
+  storageGiB: DEFAULTS.streaming.kafka.storageGiB,
+  strictPlacement: true,
+  clusterDomain: 'cluster.local',
+  internalPort: BROKER_PORT,
+  externalPort: 9094,
+  /** apache/kafka's `appuser`. */
+  uid: 1000,
+  kafkaHome: '/opt/kafka',
+  cpuRequest: '500m',
+  /** Pod memory = heap x this: the rest is page cache and JVM overhead. */
+  memoryPerHeap: 2,
+  /** Brokers finish in-flight requests and hand over leadership before they stop. */
+  terminationGracePeriodSeconds: 120,
+} as const;
+
+const CONFIG_DIR = '/opt/airline/config';
+const RUN_DIR = '/opt/airline/run';
+const DATA_DIR = '/var/lib/kafka/data';
+
+/** The start script: per-broker settings (id, rack, advertised names) from the pod, then the broker. */
+export const START_BROKER_SCRIPT = `#!/bin/bash
+# Broker id = pod ordinal, rack = node zone (written by the node-zone init container), advertised names = the pod's
+# stable DNS name (and its external name when an EXTERNAL listener is configured).
+set -euo pipefail
+ordinal="\${HOSTNAME##*-}"
+rack="$(tr -d '[:space:]' 2>/dev/null < "$RACK_FILE" || true)"
+config="$RUN_DIR/server.properties"
+cp "$BASE_CONFIG" "$config"
+advertised="INTERNAL://\${HOSTNAME}.\${HEADLESS_DOMAIN}:\${INTERNAL_PORT}"
+if [ -n "\${EXTERNAL_HOST_TEMPLATE:-}" ]; then
+  advertised="\${advertised},EXTERNAL://\${EXTERNAL_HOST_TEMPLATE//\\{id\\}/$ordinal}:\${EXTERNAL_PORT}"
+fi
+{
+  echo "broker.id=\${ordinal}"
+  echo "broker.rack=\${rack:-$FALLBACK_RACK}"
+  echo "advertised.listeners=\${advertised}"
+} >> "$config"
+mkdir -p "$LOG_DIRS"
+exec "$KAFKA_HOME/bin/kafka-server-start.sh" "$config"
+`;
+
+/**
+ * Readiness: the broker answers on its own listener AND its id is in the cluster metadata it serves, which happens
+ * only after it registered in ZooKeeper and the controller announced it.
+ */
+export const BROKER_READY_SCRIPT = `#!/bin/bash
+set -u
+ordinal="\${HOSTNAME##*-}"
+# Only this broker's line matters; the tool's exit status also reflects other brokers, so it is ignored.
+output="$(KAFKA_HEAP_OPTS="-Xmx96m -Xms32m" "$KAFKA_HOME/bin/kafka-broker-api-versions.sh" \\
+  --bootstrap-server "localhost:\${INTERNAL_PORT}" 2>/dev/null || true)"
+grep -q "(id: \${ordinal} rack: " <<<"$output"
+`;
+
+/** RF rules scaled down when a (test) cluster has fewer than 3 brokers; the defaults assume 3. */
+export function replicationSettingsFor(brokers: number): Record<string, string> {
+  if (brokers >= 3) return {};
+  const minIsr = String(Math.max(1, brokers - 1));
+  return {
+    'default.replication.factor': String(brokers),
+    'min.insync.replicas': minIsr,
+    'offsets.topic.replication.factor': String(brokers),
+    'transaction.state.log.replication.factor': String(brokers),
+    'transaction.state.log.min.isr': minIsr,
+  };
+}
+
+/**
+ * Kafka brokers in ZooKeeper mode as a StatefulSet on the official apache/kafka image: rack-aware (node zone),
+ * persistent volumes, a headless Service for stable per-broker names, a PDB, and brokers spread over nodes/zones.
+ */
+export class KafkaCluster extends Construct {
+  readonly brokerCount: number;
+  readonly podLabels: Record<string, string>;
+  readonly headlessServiceName: string;
+  readonly internalPort: number;
+  readonly externalPort?: number;
+  /** `kafka-0.kafka-headless.<ns>.svc.<domain>:9092`, ... (what brokers advertise inside the cluster). */
+  readonly brokerAddresses: string[];
+  /** Pod names, `kafka-0` ... */
+  readonly podNames: string[];
+  readonly serverProperties: string;
+  readonly statefulSet: StatefulSetV1;
+  readonly podDisruptionBudget: PodDisruptionBudgetV1;
+  readonly rackAwareness: BrokerRackAwareness;
+
+  constructor(scope: Construct, id: string, props: KafkaClusterProps) {
+    super(scope, id);
+    const d = KAFKA_CLUSTER_DEFAULTS;
+    const name = props.name ?? d.name;
+    const brokers = props.brokers ?? d.brokers;
+    const heapMb = props.heapMb ?? d.heapMb;
+    const storageGiB = props.storageGiB ?? d.storageGiB;
+    const clusterDomain = props.clusterDomain ?? d.clusterDomain;
+    if (!Number.isInteger(brokers) || brokers < 1) throw new Error(`KafkaCluster: brokers must be >= 1, got ${brokers}`);
+    if (!Number.isInteger(heapMb) || heapMb < 256) throw new Error(`KafkaCluster: heapMb must be >= 256, got ${heapMb}`);
+    if (!Number.isInteger(storageGiB) || storageGiB < 1) {
+      throw new Error(`KafkaCluster: storageGiB must be >= 1, got ${storageGiB}`);
+    }
+    if (props.externalListener && !props.externalListener.hostTemplate.includes('{id}')) {
+      throw new Error(
+        `KafkaCluster: externalListener.hostTemplate "${props.externalListener.hostTemplate}" must contain {id}`,
+      );
+    }
+    this.brokerCount = brokers;
+    this.internalPort = d.internalPort;
+    this.externalPort = props.externalListener ? (props.externalListener.port ?? d.externalPort) : undefined;
+    this.headlessServiceName = `${name}-headless`;
+    this.podLabels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': PROJECT };
+    const labels = { ...this.podLabels, 'app.kubernetes.io/component': 'broker' };
+    const headlessDomain = `${this.headlessServiceName}.${props.namespace}.svc.${clusterDomain}`;
+    this.podNames = Array.from({ length: brokers }, (_, ordinal) => `${name}-${ordinal}`);
+    this.brokerAddresses = this.podNames.map((pod) => `${pod}.${headlessDomain}:${this.internalPort}`);
+
+    const listeners = [`INTERNAL://:${this.internalPort}`];
+    const protocols = ['INTERNAL:PLAINTEXT'];
+    if (this.externalPort !== undefined) {
+      listeners.push(`EXTERNAL://:${this.externalPort}`);
+      protocols.push('EXTERNAL:PLAINTEXT');
+    }
+    this.serverProperties = renderProperties({
+      ...BROKER_DEFAULTS,
+      ...replicationSettingsFor(brokers),
+      ...props.brokerConfig,
+      'zookeeper.connect': props.zookeeperConnect,
+      listeners: listeners.join(','),
+      'listener.security.protocol.map': protocols.join(','),
+      'inter.broker.listener.name': 'INTERNAL',
+      'log.dirs': `${DATA_DIR}/logs`,
+    });
+    const configHash = createHash('sha256')
+      .update(this.serverProperties)
+      .update(START_BROKER_SCRIPT)
+      .update(BROKER_READY_SCRIPT)
+      .digest('hex')
+      .slice(0, 16);
+
+    const config = new ConfigMapV1(this, 'config', {
+      metadata: { name: `${name}-config`, namespace: props.namespace, labels },
+      data: {
+        'server.properties': this.serverProperties,
+        'start-broker.sh': escapeTerraformTemplate(START_BROKER_SCRIPT),
+        'broker-ready.sh': escapeTerraformTemplate(BROKER_READY_SCRIPT),
+      },
+    });
+
+    const headless = new ServiceV1(this, 'headless', {
+      metadata: { name: this.headlessServiceName, namespace: props.namespace, labels },
+      spec: {
+        clusterIp: 'None',
+        // Brokers resolve each other (and the controller reaches them) before they are ready.
+        publishNotReadyAddresses: true,
+        selector: this.podLabels,
+        port: [{ name: 'internal', port: this.internalPort, targetPort: 'internal' }],
+      },
+    });
+
+    this.rackAwareness = new BrokerRackAwareness(this, 'rack', {
+      namespace: props.namespace,
+      name: `${name}-broker`,
+      labels: this.podLabels,
+    });
+
+    const placement = podPlacement({ matchLabels: this.podLabels, strict: props.strictPlacement ?? d.strictPlacement });
+    const memory = `${heapMb * d.memoryPerHeap}Mi`;
+    const env = [
+      { name: 'KAFKA_HEAP_OPTS', value: `-Xmx${heapMb}m -Xms${heapMb}m` },
+      { name: 'KAFKA_HOME', value: d.kafkaHome },
+      { name: 'BASE_CONFIG', value: `${CONFIG_DIR}/server.properties` },
+      { name: 'RUN_DIR', value: RUN_DIR },
+      { name: 'LOG_DIRS', value: `${DATA_DIR}/logs` },
+      { name: 'HEADLESS_DOMAIN', value: headlessDomain },
+      { name: 'INTERNAL_PORT', value: String(this.internalPort) },
+      { name: 'RACK_FILE', value: this.rackAwareness.rackFile },
+      { name: 'FALLBACK_RACK', value: this.rackAwareness.fallbackRack },
+    ];
+    const ports = [{ name: 'internal', containerPort: this.internalPort }];
+    if (props.externalListener && this.externalPort !== undefined) {
+      env.push(
+        { name: 'EXTERNAL_HOST_TEMPLATE', value: props.externalListener.hostTemplate },
+        { name: 'EXTERNAL_PORT', value: String(this.externalPort) },
+      );
+      ports.push({ name: 'external', containerPort: this.externalPort });
+    }
+
+    this.statefulSet = new StatefulSetV1(this, 'statefulset', {
+      dependsOn: props.dependsOn,
+      metadata: { name, namespace: props.namespace, labels },
+      spec: {
+        serviceName: headless.metadata.name,
+        replicas: String(brokers),
+        // Brokers do not depend on each other to start; starting them together halves cold start.
+        podManagementPolicy: 'Parallel',
+        updateStrategy: [{ type: 'RollingUpdate' }],
+        persistentVolumeClaimRetentionPolicy: [{ whenDeleted: 'Delete', whenScaled: 'Retain' }],
+        selector: { matchLabels: this.podLabels },
+        template: {
+          metadata: {
+            labels,
+            annotations: { 'airline.io/config-hash': configHash, ...this.rackAwareness.podAnnotations },
+          },
+          spec: {
+            serviceAccountName: this.rackAwareness.serviceAccountName,
+            automountServiceAccountToken: false,
+            securityContext: nonRootPodSecurityContext(d.uid),
+            terminationGracePeriodSeconds: d.terminationGracePeriodSeconds,
+            affinity: placement.affinity,
+            topologySpreadConstraint: placement.topologySpreadConstraint,
+            initContainer: [this.rackAwareness.initContainer],
+            container: [
+              {
+                name: 'kafka',
+                image: props.image ?? d.image,
+                command: ['bash', `${CONFIG_DIR}/start-broker.sh`],
+                env,
+                port: ports,
+                // Log recovery after an unclean stop can take minutes: liveness waits for the first start.
+                startupProbe: {
+                  tcpSocket: [{ port: 'internal' }],
+                  periodSeconds: 10,
+                  failureThreshold: 60,
+                },
+                // Each check starts a small JVM (about a CPU-second): every 20 s is enough for rollouts.
+                readinessProbe: {
+                  exec: { command: ['bash', `${CONFIG_DIR}/broker-ready.sh`] },
+                  periodSeconds: 20,
+                  timeoutSeconds: 20,
+                  failureThreshold: 3,
+                },
+                livenessProbe: {
+                  tcpSocket: [{ port: 'internal' }],
+                  periodSeconds: 20,
+                  timeoutSeconds: 5,
+                  failureThreshold: 6,
+                },
+                resources: {
+                  requests: { cpu: d.cpuRequest, memory },
+                  limits: { memory },
+                },
+                securityContext: restrictedContainerSecurityContext(),
+                volumeMount: [
+                  { name: 'data', mountPath: DATA_DIR },
+                  { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+                  { name: 'run', mountPath: RUN_DIR },
+                  this.rackAwareness.brokerVolumeMount,
+                ],
+              },
+            ],
+            volume: [
+              { name: 'config', configMap: { name: config.metadata.name, defaultMode: '0555' } },
+              { name: 'run', emptyDir: { sizeLimit: '16Mi' } },
+              ...this.rackAwareness.volumes,
+            ],
+          },
+        },
+        volumeClaimTemplate: [
+          {
+            metadata: { name: 'data', labels: this.podLabels },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: props.storageClassName,
+              resources: { requests: { storage: `${storageGiB}Gi` } },
+            },
+          },
+        ],
+      },
+    });
+
+    this.podDisruptionBudget = new PodDisruptionBudgetV1(this, 'pdb', {
+      metadata: { name, namespace: props.namespace, labels },
+      // With RF 3 and min.insync.replicas 2, one broker down keeps every partition writable.
+      spec: { maxUnavailable: '1', selector: { matchLabels: this.podLabels } },
+    });
+  }
+}

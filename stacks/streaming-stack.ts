@@ -1,0 +1,153 @@
+// The streaming stack of one environment: ZooKeeper, Kafka, the bootstrap VIP and the topics on the environment's
+// Kubernetes cluster (EKS for target 'aws', a kubeconfig context for target 'local').
+import { TerraformOutput, TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
+import { DEFAULTS, PROJECT, type ResolvedEnvironment } from '../config/schema';
+import { ClusterConnection } from '../constructs/k8s/cluster-connection';
+import { AppNamespace } from '../constructs/k8s/namespace';
+import { BootstrapVip } from '../constructs/kafka/bootstrap-vip';
+import { KafkaExternalDns, externalBrokerHostTemplate } from '../constructs/kafka/external-dns';
+import { KafkaCluster } from '../constructs/kafka/kafka-cluster';
+import { KafkaTopics } from '../constructs/kafka/kafka-topics';
+import { EncryptedGp3StorageClass } from '../constructs/kafka/storage-class';
+import { ZooKeeperEnsemble } from '../constructs/kafka/zookeeper-ensemble';
+import { PredictionService } from '../constructs/prediction/prediction-service';
+import { configureStateBackend } from './backend';
+
+export function streamingStackName(environmentName: string): string {
+  return `streaming-${environmentName}`;
+}
+
+export interface StreamingStackProps {
+  readonly environment: ResolvedEnvironment;
+}
+
+export class StreamingStack extends TerraformStack {
+  readonly environment: ResolvedEnvironment;
+  readonly connection: ClusterConnection;
+  /** The app namespace (a reference: resources that use it wait for it). */
+  readonly namespace: string;
+  /** Hard one-per-node / zone-balance rules on EKS; preferences on single-node local clusters. */
+  readonly strictPlacement: boolean;
+  readonly zookeeper: ZooKeeperEnsemble;
+  readonly kafka: KafkaCluster;
+  readonly bootstrap: BootstrapVip;
+  /** `kafka-bootstrap.<ns>.svc:9092`: what in-cluster clients use. */
+  readonly bootstrapAddress: string;
+  readonly topics: KafkaTopics;
+  readonly externalDns?: KafkaExternalDns;
+  readonly prediction: PredictionService;
+
+  constructor(scope: Construct, id: string, props: StreamingStackProps) {
+    super(scope, id);
+    const environment = props.environment;
+    const streaming = environment.streaming;
+    this.environment = environment;
+    configureStateBackend(this, environment, id);
+
+    const aws = environment.target === 'aws' ? environment.aws : undefined;
+    if (environment.target === 'aws' && !aws) throw new Error(`environment ${environment.name}: target aws without aws settings`);
+    if (environment.target === 'local' && !environment.local) {
+      throw new Error(`environment ${environment.name}: target local without local settings`);
+    }
+    if (streaming.kafka.externalAccess && !aws) {
+      throw new Error(`environment ${environment.name}: streaming.kafka.externalAccess needs target aws (NLBs, Route 53)`);
+    }
+    this.connection = new ClusterConnection(
+      this,
+      'cluster',
+      aws
+        ? { kind: 'eks', clusterName: aws.clusterName, region: aws.region, tags: { ...environment.tags } }
+        : { kind: 'kubeconfig', configPath: environment.local!.kubeconfigPath, context: environment.local!.kubeconfigContext },
+    );
+    this.strictPlacement = aws !== undefined;
+    const labels = { 'app.kubernetes.io/part-of': PROJECT, 'airline.io/environment': environment.name };
+    this.namespace = new AppNamespace(this, 'namespace', { name: streaming.namespace, labels }).name;
+    // EKS: encrypted gp3 volumes; local clusters: their default StorageClass.
+    const storageClassName = aws ? new EncryptedGp3StorageClass(this, 'storage', { labels }).storageClassName : undefined;
+
+    this.zookeeper = new ZooKeeperEnsemble(this, 'zookeeper', {
+      namespace: this.namespace,
+      replicas: streaming.zookeeper.replicas,
+      image: streaming.zookeeper.image,
+      heapMb: streaming.zookeeper.heapMb,
+      storageGiB: streaming.zookeeper.storageGiB,
+      storageClassName,
+      strictPlacement: this.strictPlacement,
+    });
+
+    const external = aws && streaming.kafka.externalAccess ? { domain: streaming.kafka.externalDomain } : undefined;
+    this.kafka = new KafkaCluster(this, 'kafka', {
+      namespace: this.namespace,
+      zookeeperConnect: this.zookeeper.connectString,
+      brokers: streaming.kafka.brokers,
+      image: streaming.kafka.image,
+      heapMb: streaming.kafka.heapMb,
+      storageGiB: streaming.kafka.storageGiB,
+      storageClassName,
+      strictPlacement: this.strictPlacement,
+      externalListener: external ? { hostTemplate: externalBrokerHostTemplate(external.domain) } : undefined,
+      dependsOn: [this.zookeeper.statefulSet],
+    });
+
+    this.bootstrap = new BootstrapVip(this, 'bootstrap', {
+      namespace: this.namespace,
+      brokerPodLabels: this.kafka.podLabels,
+      brokerPodNames: this.kafka.podNames,
+      port: this.kafka.internalPort,
+      external:
+        aws && this.kafka.externalPort !== undefined
+          ? { port: this.kafka.externalPort, sourceRanges: [aws.vpcCidr, ...aws.adminCidrs] }
+          : undefined,
+    });
+    this.bootstrapAddress = this.bootstrap.bootstrapAddress;
+
+    if (external && this.connection.vpcId && this.bootstrap.externalBootstrapHostname && this.bootstrap.externalBrokerHostnames) {
+      this.externalDns = new KafkaExternalDns(this, 'external-dns', {
+        domain: external.domain,
+        vpcId: this.connection.vpcId,
+        bootstrapTarget: this.bootstrap.externalBootstrapHostname,
+        brokerTargets: this.bootstrap.externalBrokerHostnames,
+      });
+    }
+
+    this.topics = new KafkaTopics(this, 'topics', {
+      namespace: this.namespace,
+      bootstrap: this.bootstrapAddress,
+      topics: streaming.topics,
+      expectedBrokers: this.kafka.brokerCount,
+      dependsOn: [this.kafka.statefulSet, this.bootstrap.service],
+    });
+
+    // ---- prediction service ----
+    const [inputTopic, outputTopic, deadLetterTopic] = DEFAULTS.streaming.topics;
+    this.prediction = new PredictionService(this, 'prediction', {
+      namespace: this.namespace,
+      bootstrap: this.bootstrapAddress,
+      inputPartitions: streaming.topics.find((topic) => topic.name === inputTopic)!.partitions,
+      replicas: streaming.prediction.replicas,
+      maxReplicas: streaming.prediction.maxReplicas,
+      deliveryMode: streaming.prediction.mode,
+      image: streaming.prediction.image,
+      topics: { input: inputTopic, output: outputTopic, deadLetter: deadLetterTopic },
+      strictPlacement: this.strictPlacement,
+      labels,
+      dependsOn: [this.topics.job],
+    });
+
+    new TerraformOutput(this, 'kafka_namespace', { value: this.namespace });
+    new TerraformOutput(this, 'kafka_bootstrap', {
+      value: this.bootstrapAddress,
+      description: 'In-cluster bootstrap address (the DC/OS VIP broker.kafka.l4lb.thisdcos.directory:9092)',
+    });
+    new TerraformOutput(this, 'zookeeper_connect', { value: this.zookeeper.connectString });
+    new TerraformOutput(this, 'topics_job', { value: this.topics.jobName });
+    new TerraformOutput(this, 'prediction_deployment', { value: this.prediction.name });
+    if (this.externalDns && this.kafka.externalPort !== undefined) {
+      new TerraformOutput(this, 'kafka_external_bootstrap', {
+        value: `${this.externalDns.bootstrapName}:${this.kafka.externalPort}`,
+        description: 'Bootstrap address for clients in the VPC or admin networks',
+      });
+    }
+  }
+}

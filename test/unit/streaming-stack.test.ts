@@ -1,0 +1,174 @@
+// The streaming-<env> stacks of the real environments (config/environments.ts).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { App, Testing } from 'cdktf';
+import { loadEnvironments } from '../../config';
+import type { ResolvedEnvironment } from '../../config/schema';
+import { StreamingStack, streamingStackName } from '../../stacks/streaming-stack';
+import {
+  allResources,
+  dataSourcesOfType,
+  providerBlocks,
+  readSynthesizedStacks,
+  resourcesOfType,
+  runApp,
+  synthStack,
+  type Json,
+  type StackJson,
+} from './synth-helpers';
+
+const environments = loadEnvironments({});
+const awsEnvironments = environments.filter((e) => e.target === 'aws');
+const localEnvironments = environments.filter((e) => e.target === 'local');
+
+function synthEnvironment(environment: ResolvedEnvironment): StackJson {
+  const stack = new StreamingStack(Testing.app(), streamingStackName(environment.name), { environment });
+  return synthStack(stack);
+}
+
+const synthesized = new Map(environments.map((e) => [e.name, synthEnvironment(e)]));
+
+function statefulSet(stack: StackJson, name: string): Json {
+  const found = resourcesOfType(stack, 'kubernetes_stateful_set_v1').filter((s) => s.config.metadata.name === name);
+  assert.equal(found.length, 1, `StatefulSet ${name}`);
+  return found[0].config;
+}
+
+test('there is an aws and a local environment to test', () => {
+  assert.ok(awsEnvironments.length >= 1);
+  assert.ok(localEnvironments.length >= 1);
+});
+
+for (const environment of awsEnvironments) {
+  test(`${environment.name}: kubernetes provider authenticates with aws eks get-token, cluster found by name`, () => {
+    const stack = synthesized.get(environment.name)!;
+    const [provider] = providerBlocks(stack, 'kubernetes');
+    assert.equal(providerBlocks(stack, 'kubernetes').length, 1);
+    assert.equal(provider.token, undefined, 'no long-lived token');
+    assert.equal(provider.config_path, undefined);
+    const [exec] = provider.exec;
+    assert.equal(exec.command, 'aws');
+    assert.equal(exec.api_version, 'client.authentication.k8s.io/v1beta1');
+    assert.deepEqual(exec.args.slice(0, 6), ['eks', 'get-token', '--cluster-name', environment.aws!.clusterName, '--region', environment.aws!.region]);
+    const [cluster] = dataSourcesOfType(stack, 'aws_eks_cluster');
+    assert.equal(cluster.config.name, environment.aws!.clusterName);
+    assert.equal(provider.host, `\${data.aws_eks_cluster.${cluster.name}.endpoint}`);
+    assert.equal(provider.cluster_ca_certificate, `\${base64decode(data.aws_eks_cluster.${cluster.name}.certificate_authority[0].data)}`);
+    assert.equal(providerBlocks(stack, 'aws')[0].region, environment.aws!.region);
+  });
+
+  test(`${environment.name}: encrypted gp3 volumes and hard spread rules for ZooKeeper and Kafka`, () => {
+    const stack = synthesized.get(environment.name)!;
+    const [storageClass] = resourcesOfType(stack, 'kubernetes_storage_class_v1');
+    assert.equal(storageClass.config.parameters.encrypted, 'true');
+    for (const name of ['zookeeper', 'kafka']) {
+      const sts = statefulSet(stack, name);
+      assert.equal(sts.spec.volume_claim_template[0].spec.storage_class_name, `\${kubernetes_storage_class_v1.${storageClass.name}.metadata[0].name}`);
+      assert.ok(sts.spec.template.spec.affinity.pod_anti_affinity.required_during_scheduling_ignored_during_execution, name);
+      assert.equal(sts.spec.template.spec.topology_spread_constraint[0].when_unsatisfiable, 'DoNotSchedule');
+    }
+  });
+}
+
+for (const environment of localEnvironments) {
+  test(`${environment.name}: kubeconfig context, no AWS provider or resources, cluster default storage, relaxed spread`, () => {
+    const stack = synthesized.get(environment.name)!;
+    const [provider] = providerBlocks(stack, 'kubernetes');
+    assert.equal(provider.config_path, environment.local!.kubeconfigPath);
+    assert.equal(provider.config_context, environment.local!.kubeconfigContext);
+    assert.equal(provider.exec, undefined);
+    assert.equal(stack.provider?.aws, undefined);
+    assert.deepEqual(allResources(stack).filter((r) => r.type.startsWith('aws_')), []);
+    assert.deepEqual(Object.keys(stack.data ?? {}), []);
+    assert.equal(JSON.stringify(stack.terraform.required_providers).includes('aws'), false);
+    for (const name of ['zookeeper', 'kafka']) {
+      const sts = statefulSet(stack, name);
+      assert.equal(sts.spec.volume_claim_template[0].spec.storage_class_name, undefined);
+      assert.equal(sts.spec.template.spec.topology_spread_constraint[0].when_unsatisfiable, 'ScheduleAnyway');
+    }
+  });
+}
+
+for (const environment of environments) {
+  test(`${environment.name}: sizes, topics and the bootstrap address come from config`, () => {
+    const stack = synthesized.get(environment.name)!;
+    const { streaming } = environment;
+    assert.equal(statefulSet(stack, 'zookeeper').spec.replicas, String(streaming.zookeeper.replicas));
+    const kafka = statefulSet(stack, 'kafka');
+    assert.equal(kafka.spec.replicas, String(streaming.kafka.brokers));
+    assert.equal(kafka.spec.volume_claim_template[0].spec.resources.requests.storage, `${streaming.kafka.storageGiB}Gi`);
+    assert.equal(kafka.spec.template.spec.container[0].image, streaming.kafka.image);
+    assert.equal(kafka.metadata.namespace, streaming.namespace);
+    const [job] = resourcesOfType(stack, 'kubernetes_job_v1');
+    const env = Object.fromEntries(job.config.spec.template.spec.container[0].env.map((e: Json) => [e.name, e.value]));
+    assert.deepEqual(
+      JSON.parse(env.TOPICS_SPEC).map((t: Json) => `${t.name}:${t.partitions}x${t.replicationFactor}`),
+      streaming.topics.map((t) => `${t.name}:${t.partitions}x${t.replicationFactor}`),
+    );
+    assert.equal(env.KAFKA_BOOTSTRAP, `kafka-bootstrap.${streaming.namespace}.svc:9092`);
+    assert.equal(env.EXPECTED_BROKERS, String(streaming.kafka.brokers));
+    assert.equal(stack.output?.kafka_bootstrap?.value, `kafka-bootstrap.${streaming.namespace}.svc:9092`);
+  });
+
+  test(`${environment.name}: every Kubernetes resource waits for the namespace; the topics Job waits for the brokers`, () => {
+    const stack = synthesized.get(environment.name)!;
+    const [namespace] = resourcesOfType(stack, 'kubernetes_namespace_v1');
+    const address = `kubernetes_namespace_v1.${namespace.name}`;
+    for (const resource of allResources(stack).filter((r) => r.type.startsWith('kubernetes_') && r.type !== 'kubernetes_namespace_v1')) {
+      assert.ok((resource.config.depends_on ?? []).includes(address), `${resource.type}.${resource.name}`);
+    }
+    const kafka = resourcesOfType(stack, 'kubernetes_stateful_set_v1').find((s) => s.config.metadata.name === 'kafka')!;
+    const zookeeper = resourcesOfType(stack, 'kubernetes_stateful_set_v1').find((s) => s.config.metadata.name === 'zookeeper')!;
+    assert.ok(kafka.config.depends_on.includes(`kubernetes_stateful_set_v1.${zookeeper.name}`));
+    const [job] = resourcesOfType(stack, 'kubernetes_job_v1');
+    assert.ok(job.config.depends_on.includes(`kubernetes_stateful_set_v1.${kafka.name}`));
+  });
+
+  const external = environment.target === 'aws' && environment.streaming.kafka.externalAccess;
+  test(`${environment.name}: external access ${external ? 'on: NLBs, EXTERNAL listener, private DNS' : 'off: nothing outside the cluster'}`, () => {
+    const stack = synthesized.get(environment.name)!;
+    const balancers = resourcesOfType(stack, 'kubernetes_service_v1').filter((s) => s.config.spec.type === 'LoadBalancer');
+    const zones = resourcesOfType(stack, 'aws_route53_zone');
+    if (!external) {
+      assert.deepEqual([balancers.length, zones.length], [0, 0]);
+      return;
+    }
+    const { aws, streaming } = environment;
+    assert.equal(balancers.length, streaming.kafka.brokers + 1);
+    for (const lb of balancers) assert.deepEqual(lb.config.spec.load_balancer_source_ranges, [aws!.vpcCidr, ...aws!.adminCidrs]);
+    const [cluster] = dataSourcesOfType(stack, 'aws_eks_cluster');
+    assert.equal(zones[0].config.name, streaming.kafka.externalDomain);
+    assert.equal(zones[0].config.vpc[0].vpc_id, `\${data.aws_eks_cluster.${cluster.name}.vpc_config[0].vpc_id}`);
+    const names = resourcesOfType(stack, 'aws_route53_record').map((r) => r.config.name).sort();
+    assert.deepEqual(names, [
+      `bootstrap.${streaming.kafka.externalDomain}`,
+      ...Array.from({ length: streaming.kafka.brokers }, (_, id) => `broker-${id}.${streaming.kafka.externalDomain}`),
+    ].sort());
+    assert.equal(stack.output?.kafka_external_bootstrap?.value, `bootstrap.${streaming.kafka.externalDomain}:9094`);
+  });
+}
+
+test('hashes in names and annotations do not depend on what else the app synthesizes', () => {
+  const [first, second] = [environments[0], environments[environments.length - 1]];
+  const alone = synthEnvironment(second);
+  const app = new App({ outdir: Testing.app().outdir });
+  new StreamingStack(app, streamingStackName(first.name), { environment: first });
+  const after = synthStack(new StreamingStack(app, streamingStackName(second.name), { environment: second }));
+  const fingerprint = (stack: StackJson) => ({
+    job: resourcesOfType(stack, 'kubernetes_job_v1')[0].config.metadata.name,
+    annotations: resourcesOfType(stack, 'kubernetes_stateful_set_v1').map((s) => s.config.spec.template.metadata.annotations),
+  });
+  assert.deepEqual(fingerprint(after), fingerprint(alone));
+});
+
+test('the app (main.ts) writes a streaming stack for every environment', () => {
+  const run = runApp({});
+  assert.equal(run.status, 0, run.stderr);
+  const stacks = readSynthesizedStacks(run.outdir);
+  for (const environment of environments) {
+    const stack = stacks[streamingStackName(environment.name)];
+    assert.ok(stack, streamingStackName(environment.name));
+    // No cross-stack reference: the platform stack's state is never read.
+    assert.deepEqual(dataSourcesOfType(stack, 'terraform_remote_state'), []);
+  }
+});
