@@ -19,6 +19,8 @@ export interface AgentPoolInput {
 export interface AwsPlatformInput {
   region?: string;
   availabilityZoneCount?: number;
+  /** Explicit AZ names, one per AZ (pins the subnets' zones); default: the first available zones of the region. */
+  availabilityZones?: string[];
   vpcCidr?: string;
   /** The template's AdminLocation. Required. 0.0.0.0/0 needs allowOpenAdminAccess and is refused for prod. */
   adminCidrs: string[];
@@ -32,6 +34,8 @@ export interface AwsPlatformInput {
   clusterAdminRoleArns?: string[];
   flowLogs?: boolean;
   logRetentionDays?: number;
+  /** Explicit subnet CIDRs (one per AZ each); default: carved from vpcCidr by config/cidr.ts planSubnets. */
+  subnetCidrs?: { public: string[]; private: string[] };
 }
 
 export interface S3StateBackendInput {
@@ -126,6 +130,7 @@ export interface AgentPool {
 export interface AwsPlatform {
   region: string;
   availabilityZoneCount: number;
+  availabilityZones?: string[];
   vpcCidr: string;
   adminCidrs: string[];
   allowOpenAdminAccess: boolean;
@@ -137,6 +142,9 @@ export interface AwsPlatform {
   clusterAdminRoleArns: string[];
   flowLogs: boolean;
   logRetentionDays: number;
+  /** One per AZ, in AZ order. */
+  publicSubnetCidrs: string[];
+  privateSubnetCidrs: string[];
   /** `<project>-<env>`: the EKS cluster name, also used in tags and resource names. */
   clusterName: string;
 }

@@ -1,0 +1,68 @@
+// The environments as plain data. Adding an environment is adding an entry here (validated by validate.ts).
+// Admin CIDRs below are documentation ranges (RFC 5737): replace them with your office/VPN CIDRs.
+// The state bucket is a placeholder: create a bucket and set AIRLINE_STATE_BUCKET (or edit `bucket` here),
+// or use local state for a first try with AIRLINE_STATE=local.
+import type { EnvironmentInput } from './schema';
+
+export const STATE_BUCKET_PLACEHOLDER = 'airline-streaming-tfstate-replace-me';
+
+const platformTeam = 'platform-team';
+
+export const ENVIRONMENTS: Record<string, EnvironmentInput> = {
+  dev: {
+    target: 'aws',
+    aws: {
+      region: 'us-east-1',
+      availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+      adminCidrs: ['203.0.113.0/24'],
+      natMode: 'single',
+      privateAgents: { count: 5, instanceType: 'm6i.xlarge' },
+      publicAgents: { count: 1, instanceType: 'm6i.large' },
+      logRetentionDays: 7,
+    },
+    tags: { owner: platformTeam, 'expires-at': '2027-06-30' },
+    stateBackend: { kind: 's3', bucket: STATE_BUCKET_PLACEHOLDER, region: 'us-east-1' },
+  },
+  staging: {
+    target: 'aws',
+    aws: {
+      region: 'us-east-1',
+      availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+      vpcCidr: '10.1.0.0/16',
+      adminCidrs: ['203.0.113.0/24', '198.51.100.0/24'],
+      natMode: 'single',
+      logRetentionDays: 30,
+    },
+    tags: { owner: platformTeam, 'expires-at': '2027-06-30' },
+    stateBackend: { kind: 's3', bucket: STATE_BUCKET_PLACEHOLDER, region: 'us-east-1' },
+  },
+  prod: {
+    target: 'aws',
+    aws: {
+      region: 'us-east-1',
+      availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+      vpcCidr: '10.2.0.0/16',
+      adminCidrs: ['203.0.113.0/24', '198.51.100.0/24'],
+      natMode: 'per-az',
+      privateAgents: { count: 6, instanceType: 'm6i.2xlarge', diskGiB: 100 },
+      publicAgents: { count: 2, instanceType: 'm6i.xlarge' },
+      flowLogs: true,
+      logRetentionDays: 90,
+    },
+    streaming: {
+      kafka: { externalAccess: true },
+    },
+    tags: { owner: platformTeam, 'expires-at': '2027-12-31' },
+    stateBackend: { kind: 's3', bucket: STATE_BUCKET_PLACEHOLDER, region: 'us-east-1' },
+  },
+  local: {
+    target: 'local',
+    local: { kubeconfigContext: 'kind-airline' },
+    streaming: {
+      zookeeper: { storageGiB: 1 },
+      kafka: { storageGiB: 5 },
+    },
+    tags: { owner: platformTeam, 'expires-at': '2027-12-31' },
+    stateBackend: { kind: 'local' },
+  },
+};

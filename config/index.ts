@@ -1,0 +1,91 @@
+// The config entry point: environments as data, validated all at once before any construct is created.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ENVIRONMENTS } from './environments';
+import { ConfigError, type ConfigIssue } from './errors';
+import type { ResolvedEnvironment } from './schema';
+import { validateEnvironment } from './validate';
+
+export { ConfigError, formatIssue, type ConfigIssue } from './errors';
+export { validateEnvironment, isProductionEnvironment } from './validate';
+export { STATE_BUCKET_PLACEHOLDER } from './environments';
+export type * from './schema';
+
+/** Environment variables that steer config loading (documented in the README). */
+export interface ConfigEnvironmentVariables {
+  /** Path to a JSON file `{ "<env>": EnvironmentInput, ... }` that replaces config/environments.ts (tests, forks). */
+  AIRLINE_CONFIG?: string;
+  /** Comma-separated environment names to synthesize; default all. */
+  AIRLINE_ENVIRONMENTS?: string;
+  /** `local`: every stack keeps its state in a local file (a first try without a state bucket). */
+  AIRLINE_STATE?: string;
+  /** Replaces the S3 state bucket of every environment that uses S3 state. */
+  AIRLINE_STATE_BUCKET?: string;
+}
+
+function configIssue(field: string, problem: string, fix: string): ConfigIssue {
+  return { environment: '', field, problem, fix };
+}
+
+function readEnvironmentData(variables: ConfigEnvironmentVariables): Record<string, unknown> {
+  if (variables.AIRLINE_CONFIG === undefined || variables.AIRLINE_CONFIG === '') return ENVIRONMENTS;
+  const path = resolve(variables.AIRLINE_CONFIG);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError([configIssue('AIRLINE_CONFIG', `cannot read ${path}: ${(error as Error).message}`, 'point AIRLINE_CONFIG at a readable JSON file')]);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError([configIssue('AIRLINE_CONFIG', `${path} does not hold an object of environments`, 'write { "<env>": { "target": ..., ... } }')]);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function applyStateOverrides(environment: ResolvedEnvironment, variables: ConfigEnvironmentVariables): ResolvedEnvironment {
+  if (variables.AIRLINE_STATE === 'local') return { ...environment, stateBackend: { kind: 'local' } };
+  if (variables.AIRLINE_STATE_BUCKET && environment.stateBackend.kind === 's3') {
+    return { ...environment, stateBackend: { ...environment.stateBackend, bucket: variables.AIRLINE_STATE_BUCKET } };
+  }
+  return environment;
+}
+
+/**
+ * Validates every environment (all of them, even when only some are selected, so a broken one is never
+ * silently skipped) and returns the selected ones resolved. Throws ConfigError listing every issue.
+ */
+export function loadEnvironments(variables: ConfigEnvironmentVariables = process.env): ResolvedEnvironment[] {
+  const data = readEnvironmentData(variables);
+  const issues: ConfigIssue[] = [];
+  if (variables.AIRLINE_STATE !== undefined && variables.AIRLINE_STATE !== '' && variables.AIRLINE_STATE !== 'local') {
+    issues.push(configIssue('AIRLINE_STATE', `"${variables.AIRLINE_STATE}" is not supported`, 'set AIRLINE_STATE=local or unset it'));
+  }
+  if (variables.AIRLINE_STATE_BUCKET !== undefined && variables.AIRLINE_STATE_BUCKET !== '' && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(variables.AIRLINE_STATE_BUCKET)) {
+    issues.push(configIssue('AIRLINE_STATE_BUCKET', `"${variables.AIRLINE_STATE_BUCKET}" is not a valid S3 bucket name`, 'use 3-63 lowercase letters, digits, dots or dashes'));
+  }
+  const resolved: ResolvedEnvironment[] = [];
+  for (const [name, raw] of Object.entries(data)) {
+    const result = validateEnvironment(name, raw);
+    issues.push(...result.issues);
+    if (result.environment) resolved.push(applyStateOverrides(result.environment, variables));
+  }
+  const selected = (variables.AIRLINE_ENVIRONMENTS ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
+  for (const name of selected) {
+    if (!(name in data)) {
+      issues.push(configIssue('AIRLINE_ENVIRONMENTS', `unknown environment "${name}"`, `use one of: ${Object.keys(data).join(', ')}`));
+    }
+  }
+  if (Object.keys(data).length === 0) issues.push(configIssue('(environments)', 'no environments are defined', 'define at least one environment'));
+  if (issues.length > 0) throw new ConfigError(issues);
+  return selected.length === 0 ? resolved : resolved.filter((environment) => selected.includes(environment.name));
+}
+
+/** One environment by name; throws ConfigError for an unknown name or any invalid environment. */
+export function loadEnvironment(name: string, variables: ConfigEnvironmentVariables = process.env): ResolvedEnvironment {
+  const environments = loadEnvironments({ ...variables, AIRLINE_ENVIRONMENTS: undefined });
+  const found = environments.find((environment) => environment.name === name);
+  if (!found) {
+    throw new ConfigError([configIssue('(environment name)', `unknown environment "${name}"`, `use one of: ${environments.map((environment) => environment.name).join(', ')}`)]);
+  }
+  return found;
+}

@@ -1,0 +1,253 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, formatIssue, loadEnvironment, loadEnvironments, validateEnvironment } from '../../config';
+import { DEFAULTS } from '../../config/schema';
+import { makeTempDir as makeDir } from './synth-helpers';
+
+const created: string[] = [];
+after(() => { for (const dir of created) rmSync(dir, { recursive: true, force: true }); });
+
+function makeTempDir(prefix: string): string {
+  const dir = makeDir(prefix);
+  created.push(dir);
+  return dir;
+}
+
+type Mutable = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function awsEnvironment(): Mutable {
+  return {
+    target: 'aws',
+    aws: { region: 'eu-west-1', adminCidrs: ['203.0.113.0/24'] },
+    tags: { owner: 'team-a', 'expires-at': '2027-01-31' },
+    stateBackend: { kind: 's3', bucket: 'team-a-tfstate' },
+  };
+}
+
+function localEnvironment(): Mutable {
+  return { target: 'local', local: { kubeconfigContext: 'kind-airline' }, tags: { owner: 'team-a', 'expires-at': '2027-01-31' } };
+}
+
+function messages(name: string, input: unknown): string[] {
+  return validateEnvironment(name, input).issues.map(formatIssue);
+}
+
+interface RuleCase {
+  rule: string;
+  environmentName?: string;
+  base?: () => Mutable;
+  change: (environment: Mutable) => void;
+  field: string;
+  says: RegExp;
+}
+
+const RULES: RuleCase[] = [
+  { rule: 'environment names are short DNS-style labels', environmentName: 'Dev_1', change: () => {}, field: '(name)', says: /not a valid environment name\. Fix: use 1-20 lowercase/ },
+  { rule: 'target is required', change: (e) => { delete e.target; }, field: 'target', says: /is required\. Fix: set target to "aws" or "local"/ },
+  { rule: 'target is aws or local', change: (e) => { e.target = 'gcp'; }, field: 'target', says: /"gcp" is not allowed\. Fix: use one of: aws, local/ },
+  { rule: 'unknown fields are refused (typos)', change: (e) => { e.aws.adminCidr = ['1.2.3.0/24']; }, field: 'aws.adminCidr', says: /unknown field\. Fix: remove it or use one of: region,/ },
+  { rule: 'target aws needs an aws section', change: (e) => { delete e.aws; }, field: 'aws', says: /required for target "aws"/ },
+  { rule: 'target local has no aws section', base: localEnvironment, change: (e) => { e.aws = { adminCidrs: ['203.0.113.0/24'] }; }, field: 'aws', says: /only for target "aws"/ },
+  { rule: 'target local needs a kubeconfig context', base: localEnvironment, change: (e) => { delete e.local; }, field: 'local.kubeconfigContext', says: /required for target "local"\. Fix: name the kubeconfig context/ },
+  { rule: 'region is an AWS region name', change: (e) => { e.aws.region = 'Europe'; }, field: 'aws.region', says: /"Europe" is not valid\. Fix: use an AWS region name/ },
+  { rule: 'AZ count 1 is refused', change: (e) => { e.aws.availabilityZoneCount = 1; }, field: 'aws.availabilityZoneCount', says: /1 is out of range\. Fix: use 2 to 6: EKS needs subnets in at least two AZs/ },
+  { rule: 'AZ count above 6 is refused', change: (e) => { e.aws.availabilityZoneCount = 7; }, field: 'aws.availabilityZoneCount', says: /7 is out of range/ },
+  { rule: 'AZ count is a whole number', change: (e) => { e.aws.availabilityZoneCount = 2.5; }, field: 'aws.availabilityZoneCount', says: /expected an integer, got number 2\.5/ },
+  { rule: 'pinned zones: one per AZ', change: (e) => { e.aws.availabilityZones = ['eu-west-1a', 'eu-west-1b']; }, field: 'aws.availabilityZones', says: /lists 2 zones for availabilityZoneCount 3/ },
+  { rule: 'pinned zones belong to the region', change: (e) => { e.aws.availabilityZones = ['eu-west-1a', 'eu-west-1b', 'us-east-1c']; }, field: 'aws.availabilityZones[2]', says: /"us-east-1c" is not an availability zone of eu-west-1/ },
+  { rule: 'pinned zones are distinct', change: (e) => { e.aws.availabilityZones = ['eu-west-1a', 'eu-west-1b', 'eu-west-1a']; }, field: 'aws.availabilityZones[2]', says: /listed twice/ },
+  { rule: 'VPC CIDR must parse', change: (e) => { e.aws.vpcCidr = '10.0.0/16'; }, field: 'aws.vpcCidr', says: /"10\.0\.0\/16" is not an IPv4 CIDR/ },
+  { rule: 'VPC CIDR octets are at most 255', change: (e) => { e.aws.vpcCidr = '10.300.0.0/16'; }, field: 'aws.vpcCidr', says: /octet above 255/ },
+  { rule: 'VPC CIDR has no host bits', change: (e) => { e.aws.vpcCidr = '10.0.0.1/16'; }, field: 'aws.vpcCidr', says: /host bits set\. Fix: use the network address 10\.0\.0\.0\/16/ },
+  { rule: 'VPC prefix between /16 and /22', change: (e) => { e.aws.vpcCidr = '10.0.0.0/24'; }, field: 'aws.vpcCidr', says: /prefix \/24 is not supported/ },
+  { rule: 'admin CIDRs are required', change: (e) => { delete e.aws.adminCidrs; }, field: 'aws.adminCidrs', says: /at least one admin CIDR is required/ },
+  { rule: 'admin CIDRs may not be empty', change: (e) => { e.aws.adminCidrs = []; }, field: 'aws.adminCidrs', says: /at least one admin CIDR is required/ },
+  { rule: 'admin CIDRs must parse', change: (e) => { e.aws.adminCidrs = ['my office']; }, field: 'aws.adminCidrs[0]', says: /"my office" is not an IPv4 CIDR/ },
+  { rule: 'admin CIDRs are not listed twice', change: (e) => { e.aws.adminCidrs = ['203.0.113.0/24', '203.0.113.0/24']; }, field: 'aws.adminCidrs[1]', says: /listed twice/ },
+  { rule: '0.0.0.0/0 needs allowOpenAdminAccess outside prod', change: (e) => { e.aws.adminCidrs = ['0.0.0.0/0']; }, field: 'aws.adminCidrs', says: /0\.0\.0\.0\/0 opens the cluster API to the internet\. Fix: .*allowOpenAdminAccess: true/ },
+  { rule: 'admin CIDRs come from outside the VPC', change: (e) => { e.aws.adminCidrs = ['10.0.8.0/24']; }, field: 'aws.adminCidrs[0]', says: /overlaps the VPC CIDR 10\.0\.0\.0\/16/ },
+  { rule: 'private agent count is at least 1', change: (e) => { e.aws.privateAgents = { count: 0 }; }, field: 'aws.privateAgents.count', says: /0 is out of range\. Fix: use at least 1/ },
+  { rule: 'public agent count is not negative', change: (e) => { e.aws.publicAgents = { count: -1 }; }, field: 'aws.publicAgents.count', says: /-1 is out of range\. Fix: use 0 to 100/ },
+  { rule: 'private agents can hold the brokers on separate nodes', change: (e) => { e.aws.privateAgents = { count: 2 }; }, field: 'aws.privateAgents.count', says: /2 private agents cannot hold 3 Kafka brokers/ },
+  { rule: 'instance types look like EC2 types', change: (e) => { e.aws.publicAgents = { instanceType: 'large' }; }, field: 'aws.publicAgents.instanceType', says: /"large" is not valid\. Fix: use an EC2 instance type/ },
+  { rule: 'root disks are at least 20 GiB', change: (e) => { e.aws.privateAgents = { diskGiB: 8 }; }, field: 'aws.privateAgents.diskGiB', says: /8 is out of range\. Fix: use 20 to 16384 GiB/ },
+  { rule: 'NAT mode is single or per-az', change: (e) => { e.aws.natMode = 'none'; }, field: 'aws.natMode', says: /use one of: single, per-az/ },
+  { rule: 'Kubernetes version is a supported EKS minor', change: (e) => { e.aws.kubernetesVersion = '1.21'; }, field: 'aws.kubernetesVersion', says: /"1\.21" is not a supported EKS version/ },
+  { rule: 'cluster admins are IAM role ARNs', change: (e) => { e.aws.clusterAdminRoleArns = ['arn:aws:iam::123:user/bob']; }, field: 'aws.clusterAdminRoleArns[0]', says: /is not an IAM role ARN/ },
+  { rule: 'log retention is a CloudWatch period', change: (e) => { e.aws.logRetentionDays = 10; }, field: 'aws.logRetentionDays', says: /10 is not a CloudWatch Logs retention period/ },
+  { rule: 'SSH key name is not empty', change: (e) => { e.aws.sshKeyName = ''; }, field: 'aws.sshKeyName', says: /expected a non-empty string/ },
+  { rule: 'explicit subnets: one per AZ', change: (e) => { e.aws.subnetCidrs = { public: ['10.0.0.0/24'], private: ['10.0.8.0/22', '10.0.12.0/22', '10.0.16.0/22'] }; }, field: 'aws.subnetCidrs.public', says: /has 1 CIDRs for 3 availability zones/ },
+  { rule: 'explicit subnets do not overlap', change: (e) => { e.aws.subnetCidrs = { public: ['10.0.0.0/24', '10.0.1.0/24', '10.0.2.0/24'], private: ['10.0.0.0/20', '10.0.16.0/20', '10.0.32.0/20'] }; }, field: 'aws.subnetCidrs.private[0]', says: /10\.0\.0\.0\/20 overlaps aws\.subnetCidrs\.public\[0\]/ },
+  { rule: 'explicit subnets lie inside the VPC', change: (e) => { e.aws.subnetCidrs = { public: ['10.0.0.0/24', '10.0.1.0/24', '10.9.2.0/24'], private: ['10.0.16.0/20', '10.0.32.0/20', '10.0.48.0/20'] }; }, field: 'aws.subnetCidrs.public[2]', says: /10\.9\.2\.0\/24 is outside the VPC CIDR 10\.0\.0\.0\/16/ },
+  { rule: 'tags are required', change: (e) => { delete e.tags; }, field: 'tags', says: /is required\. Fix: add tags with at least owner and expires-at/ },
+  { rule: 'owner tag is required', change: (e) => { delete e.tags.owner; }, field: 'tags.owner', says: /is required/ },
+  { rule: 'expires-at is a calendar date', change: (e) => { e.tags['expires-at'] = '2027-02-30'; }, field: 'tags.expires-at', says: /"2027-02-30" is not a calendar date\. Fix: use YYYY-MM-DD/ },
+  { rule: 'expires-at is in YYYY-MM-DD form', change: (e) => { e.tags['expires-at'] = 'next week'; }, field: 'tags.expires-at', says: /not a calendar date/ },
+  { rule: 'project tags are not overridden', change: (e) => { e.tags.environment = 'other'; }, field: 'tags.environment', says: /is set by the project/ },
+  { rule: 'tag values follow AWS rules', change: (e) => { e.tags.team = 'a;b'; }, field: 'tags.team', says: /not a valid AWS tag value/ },
+  { rule: 'tag keys may not use the aws: prefix', change: (e) => { e.tags['aws:cost'] = 'x'; }, field: 'tags.aws:cost', says: /not a valid AWS tag key/ },
+  { rule: 'S3 state needs a bucket', change: (e) => { delete e.stateBackend.bucket; }, field: 'stateBackend.bucket', says: /is required for kind "s3"/ },
+  { rule: 'S3 bucket names follow S3 rules', change: (e) => { e.stateBackend.bucket = 'My_Bucket'; }, field: 'stateBackend.bucket', says: /"My_Bucket" is not a valid S3 bucket name/ },
+  { rule: 'state key prefix has no leading slash', change: (e) => { e.stateBackend.keyPrefix = '/states'; }, field: 'stateBackend.keyPrefix', says: /without leading or trailing slashes/ },
+  { rule: 'local state takes no bucket', change: (e) => { e.stateBackend = { kind: 'local', bucket: 'x-y-z' }; }, field: 'stateBackend.bucket', says: /only applies to kind "s3"/ },
+  { rule: 'namespace is a DNS label', change: (e) => { e.streaming = { namespace: 'Kafka_NS' }; }, field: 'streaming.namespace', says: /"Kafka_NS" is not valid\. Fix: use a DNS label/ },
+  { rule: 'ZooKeeper ensemble size is odd', change: (e) => { e.streaming = { zookeeper: { replicas: 4 } }; }, field: 'streaming.zookeeper.replicas', says: /Fix: use an odd number/ },
+  { rule: 'ZooKeeper has at least one server', change: (e) => { e.streaming = { zookeeper: { replicas: 0 } }; }, field: 'streaming.zookeeper.replicas', says: /0 is out of range/ },
+  { rule: 'Kafka has at least one broker', change: (e) => { e.streaming = { kafka: { brokers: 0 } }; }, field: 'streaming.kafka.brokers', says: /0 is out of range/ },
+  { rule: 'external access is for AWS targets', base: localEnvironment, change: (e) => { e.streaming = { kafka: { externalAccess: true } }; }, field: 'streaming.kafka.externalAccess', says: /target "local" does not have/ },
+  { rule: 'external domain is a DNS name', change: (e) => { e.streaming = { kafka: { externalDomain: 'not a domain' } }; }, field: 'streaming.kafka.externalDomain', says: /is not valid/ },
+  { rule: 'topics have at least one partition', change: (e) => { e.streaming = { topics: topicsWith({ partitions: 0 }) }; }, field: 'streaming.topics[0].partitions', says: /0 is out of range\. Fix: use at least 1 partition/ },
+  { rule: 'replication factor is at least 1', change: (e) => { e.streaming = { topics: topicsWith({ replicationFactor: 0, config: {} }) }; }, field: 'streaming.topics[0].replicationFactor', says: /0 is out of range/ },
+  { rule: 'replication factor is at most the broker count', change: (e) => { e.streaming = { kafka: { brokers: 3 }, topics: topicsWith({ replicationFactor: 4 }) }; }, field: 'streaming.topics[0].replicationFactor', says: /4 exceeds the 3 brokers/ },
+  { rule: 'topic names are Kafka-legal', change: (e) => { e.streaming = { topics: [...topicsWith({}), { name: 'bad topic', partitions: 1, replicationFactor: 1 }] }; }, field: 'streaming.topics[3].name', says: /"bad topic" is not valid/ },
+  { rule: 'topic names are unique', change: (e) => { e.streaming = { topics: [...topicsWith({}), { name: 'AirlineInputTopic', partitions: 1, replicationFactor: 3 }] }; }, field: 'streaming.topics[3].name', says: /listed twice/ },
+  { rule: 'the prediction topics are present', change: (e) => { e.streaming = { topics: topicsWith({}).slice(1) }; }, field: 'streaming.topics', says: /AirlineInputTopic is missing/ },
+  { rule: 'min.insync.replicas is at most the replication factor', change: (e) => { e.streaming = { topics: topicsWith({ replicationFactor: 2, config: { 'min.insync.replicas': '3' } }) }; }, field: 'streaming.topics[0].config.min.insync.replicas', says: /"3" must be a whole number from 1 to the replication factor \(2\)/ },
+  { rule: 'topic config values are strings', change: (e) => { e.streaming = { topics: topicsWith({ config: { 'retention.ms': 1000 } }) }; }, field: 'streaming.topics[0].config.retention.ms', says: /expected a string/ },
+  { rule: 'prediction runs at least one replica', change: (e) => { e.streaming = { prediction: { replicas: 0 } }; }, field: 'streaming.prediction.replicas', says: /0 is out of range/ },
+  { rule: 'prediction maxReplicas is at most the input partitions', change: (e) => { e.streaming = { prediction: { maxReplicas: 11 } }; }, field: 'streaming.prediction.maxReplicas', says: /11 exceeds the 10 partitions of AirlineInputTopic/ },
+  { rule: 'prediction maxReplicas is at least replicas', change: (e) => { e.streaming = { prediction: { replicas: 6, maxReplicas: 5 } }; }, field: 'streaming.prediction.maxReplicas', says: /5 is below replicas \(6\)/ },
+  { rule: 'delivery mode is known', change: (e) => { e.streaming = { prediction: { mode: 'at-most-once' } }; }, field: 'streaming.prediction.mode', says: /use one of: at-least-once, exactly-once/ },
+];
+
+function topicsWith(override: Mutable): Mutable[] {
+  return DEFAULTS.streaming.topics.map((name, index) => ({
+    name,
+    partitions: DEFAULTS.streaming.topicDefaults.partitions,
+    replicationFactor: DEFAULTS.streaming.topicDefaults.replicationFactor,
+    ...(index === 0 ? override : {}),
+  }));
+}
+
+test('the base environments used by the rule tests are valid', () => {
+  assert.deepEqual(messages('team', awsEnvironment()), []);
+  assert.deepEqual(messages('team', localEnvironment()), []);
+});
+
+for (const rule of RULES) {
+  test(`config rule: ${rule.rule}`, () => {
+    const environment = (rule.base ?? awsEnvironment)();
+    rule.change(environment);
+    const name = rule.environmentName ?? 'team';
+    const result = validateEnvironment(name, environment);
+    assert.equal(result.environment, undefined, 'an invalid environment must not resolve');
+    const found = result.issues.map(formatIssue).filter((message) => message.startsWith(`config error in environment "${name}", field ${rule.field}: `));
+    assert.ok(found.some((message) => rule.says.test(message)), `expected an issue on ${rule.field} matching ${rule.says}; got:\n${result.issues.map(formatIssue).join('\n')}`);
+  });
+}
+
+test('config rule: 0.0.0.0/0 is refused for prod even when open access is asked for', () => {
+  const environment = awsEnvironment();
+  environment.aws.adminCidrs = ['0.0.0.0/0'];
+  environment.aws.allowOpenAdminAccess = true;
+  assert.deepEqual(messages('prod', environment), [
+    'config error in environment "prod", field aws.adminCidrs: 0.0.0.0/0 is refused for prod. Fix: list your office/VPN CIDRs.',
+  ]);
+});
+
+test('0.0.0.0/0 is accepted outside prod when allowOpenAdminAccess is set', () => {
+  const environment = awsEnvironment();
+  environment.aws.adminCidrs = ['0.0.0.0/0'];
+  environment.aws.allowOpenAdminAccess = true;
+  const result = validateEnvironment('sandbox', environment);
+  assert.deepEqual(result.issues, []);
+  assert.deepEqual(result.environment?.aws?.adminCidrs, ['0.0.0.0/0']);
+});
+
+test('every problem of an environment is reported at once', () => {
+  const environment = awsEnvironment();
+  environment.aws.availabilityZoneCount = 1;
+  environment.aws.vpcCidr = 'nope';
+  environment.tags['expires-at'] = 'soon';
+  const fields = validateEnvironment('team', environment).issues.map((issue) => issue.field);
+  assert.deepEqual(fields.sort(), ['aws.availabilityZoneCount', 'aws.vpcCidr', 'tags.expires-at']);
+});
+
+test('defaults come from DEFAULTS and subnets are carved from the VPC CIDR', () => {
+  const resolved = validateEnvironment('team', awsEnvironment()).environment;
+  assert.ok(resolved?.aws);
+  const aws = resolved.aws;
+  assert.equal(aws.availabilityZoneCount, DEFAULTS.aws.availabilityZoneCount);
+  assert.equal(aws.vpcCidr, DEFAULTS.aws.vpcCidr);
+  assert.deepEqual(aws.privateAgents, DEFAULTS.aws.privateAgents);
+  assert.deepEqual(aws.publicAgents, DEFAULTS.aws.publicAgents);
+  assert.equal(aws.natMode, DEFAULTS.aws.natMode);
+  assert.equal(aws.clusterName, 'airline-streaming-team');
+  assert.equal(aws.privateSubnetCidrs.length, DEFAULTS.aws.availabilityZoneCount);
+  assert.equal(aws.publicSubnetCidrs.length, DEFAULTS.aws.availabilityZoneCount);
+  assert.deepEqual(aws.privateSubnetCidrs, ['10.0.0.0/19', '10.0.32.0/19', '10.0.64.0/19']);
+  assert.deepEqual(aws.publicSubnetCidrs, ['10.0.224.0/22', '10.0.228.0/22', '10.0.232.0/22']);
+  assert.equal(resolved.stateBackend.kind, 's3');
+  assert.equal(resolved.stateBackend.kind === 's3' && resolved.stateBackend.region, 'eu-west-1', 'state region defaults to the environment region');
+  assert.deepEqual(resolved.streaming.topics.map((topic) => [topic.name, topic.partitions, topic.replicationFactor]),
+    DEFAULTS.streaming.topics.map((name) => [name, 10, 3]));
+  assert.equal(resolved.streaming.prediction.maxReplicas, 10, 'maxReplicas defaults to the input partitions');
+  assert.equal(resolved.streaming.kafka.externalDomain, 'kafka.team.internal');
+  assert.deepEqual(resolved.tags, { owner: 'team-a', 'expires-at': '2027-01-31', environment: 'team', project: 'airline-streaming', 'managed-by': 'cdktf' });
+});
+
+test('the shipped environments are dev, staging, prod (aws) and local (kind-airline) and all validate', () => {
+  const environments = loadEnvironments({});
+  assert.deepEqual(environments.map((environment) => [environment.name, environment.target]),
+    [['dev', 'aws'], ['staging', 'aws'], ['prod', 'aws'], ['local', 'local']]);
+  const local = environments.find((environment) => environment.name === 'local');
+  assert.equal(local?.local?.kubeconfigContext, 'kind-airline');
+  assert.equal(local?.aws, undefined);
+  for (const environment of environments.filter((candidate) => candidate.target === 'aws')) {
+    assert.ok(!environment.aws?.adminCidrs.includes('0.0.0.0/0'), `${environment.name} must not be open to the internet`);
+  }
+});
+
+test('loadEnvironment refuses an unknown name and lists the known ones', () => {
+  assert.throws(() => loadEnvironment('qa', {}), (error: unknown) => {
+    assert.ok(error instanceof ConfigError);
+    assert.match(error.message, /unknown environment "qa"\. Fix: use one of: dev, staging, prod, local\./);
+    return true;
+  });
+  assert.equal(loadEnvironment('staging', {}).name, 'staging');
+});
+
+test('AIRLINE_ENVIRONMENTS selects environments and refuses unknown names', () => {
+  assert.deepEqual(loadEnvironments({ AIRLINE_ENVIRONMENTS: 'prod, local' }).map((environment) => environment.name), ['prod', 'local']);
+  assert.throws(() => loadEnvironments({ AIRLINE_ENVIRONMENTS: 'dev,qa' }), /field AIRLINE_ENVIRONMENTS: unknown environment "qa"/);
+});
+
+test('AIRLINE_CONFIG replaces the environments with a JSON file, validated the same way', () => {
+  const dir = makeTempDir('airline-config');
+  const good = join(dir, 'good.json');
+  writeFileSync(good, JSON.stringify({ sandbox: awsEnvironment() }));
+  assert.deepEqual(loadEnvironments({ AIRLINE_CONFIG: good }).map((environment) => environment.name), ['sandbox']);
+
+  const bad = join(dir, 'bad.json');
+  const broken = awsEnvironment();
+  broken.aws.availabilityZoneCount = 1;
+  writeFileSync(bad, JSON.stringify({ sandbox: broken, ok: localEnvironment() }));
+  assert.throws(() => loadEnvironments({ AIRLINE_CONFIG: bad }), /environment "sandbox", field aws\.availabilityZoneCount/);
+
+  const notJson = join(dir, 'broken.json');
+  writeFileSync(notJson, '{ sandbox: ');
+  assert.throws(() => loadEnvironments({ AIRLINE_CONFIG: notJson }), /field AIRLINE_CONFIG: cannot read .*broken\.json/);
+});
+
+test('one invalid environment fails loading even when another is selected', () => {
+  const dir = makeTempDir('airline-config');
+  const file = join(dir, 'mixed.json');
+  const broken = awsEnvironment();
+  broken.tags['expires-at'] = '31/12/2027';
+  writeFileSync(file, JSON.stringify({ good: awsEnvironment(), broken }));
+  assert.throws(() => loadEnvironments({ AIRLINE_CONFIG: file, AIRLINE_ENVIRONMENTS: 'good' }), /environment "broken", field tags\.expires-at/);
+});
+
+test('AIRLINE_STATE=local switches every environment to local state; other values are refused', () => {
+  const environments = loadEnvironments({ AIRLINE_STATE: 'local' });
+  assert.ok(environments.every((environment) => environment.stateBackend.kind === 'local'));
+  assert.throws(() => loadEnvironments({ AIRLINE_STATE: 'remote' }), /field AIRLINE_STATE: "remote" is not supported/);
+});
+
+test('AIRLINE_STATE_BUCKET replaces the placeholder bucket', () => {
+  const dev = loadEnvironment('dev', { AIRLINE_STATE_BUCKET: 'acme-tfstate-111122223333' });
+  assert.equal(dev.stateBackend.kind === 's3' && dev.stateBackend.bucket, 'acme-tfstate-111122223333');
+  assert.throws(() => loadEnvironments({ AIRLINE_STATE_BUCKET: 'Bad Bucket' }), /AIRLINE_STATE_BUCKET/);
+});

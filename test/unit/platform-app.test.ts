@@ -1,0 +1,89 @@
+// Runs the real app entry (main.ts) in child processes, as `cdktf synth` does.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ENVIRONMENTS } from '../../config/environments';
+import { makeTempDir as makeDir, providerBlocks, readSynthesizedStacks, runApp as runAppEntry } from './synth-helpers';
+
+const created: string[] = [];
+after(() => { for (const dir of created) rmSync(dir, { recursive: true, force: true }); });
+
+function makeTempDir(prefix: string): string {
+  const dir = makeDir(prefix);
+  created.push(dir);
+  return dir;
+}
+
+function runApp(env: Record<string, string>, outdir: string = makeTempDir('airline-synth')) {
+  return runAppEntry(env, outdir);
+}
+
+/** Every file under `dir` with its content and mtime, to prove nothing was touched. */
+function snapshot(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (current: string) => {
+    for (const entry of readdirSync(current, { withFileTypes: true })) {
+      const full = join(current, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else files[full.slice(dir.length)] = `${statSync(full).mtimeMs}:${readFileSync(full, 'utf8')}`;
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+function previousOutput(): string {
+  const outdir = makeTempDir('airline-out');
+  mkdirSync(join(outdir, 'stacks', 'platform-dev'), { recursive: true });
+  writeFileSync(join(outdir, 'stacks', 'platform-dev', 'cdk.tf.json'), '{"previous":true}');
+  writeFileSync(join(outdir, 'manifest.json'), '{"previous":true}');
+  return outdir;
+}
+
+test('a bad config fails synth with every message and leaves the output directory untouched', () => {
+  const configFile = join(makeTempDir('airline-config'), 'environments.json');
+  const prod = structuredClone(ENVIRONMENTS.prod) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  prod.aws.adminCidrs = ['0.0.0.0/0'];
+  const dev = structuredClone(ENVIRONMENTS.dev) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  dev.aws.availabilityZoneCount = 1;
+  writeFileSync(configFile, JSON.stringify({ dev, prod, local: ENVIRONMENTS.local }));
+  const outdir = previousOutput();
+  const before = snapshot(outdir);
+
+  const run = runApp({ AIRLINE_CONFIG: configFile }, outdir);
+  assert.equal(run.status, 1, run.stderr);
+  assert.match(run.stderr, /config error in environment "prod", field aws\.adminCidrs: 0\.0\.0\.0\/0 is refused for prod\. Fix: list your office\/VPN CIDRs\./);
+  assert.match(run.stderr, /config error in environment "dev", field aws\.availabilityZoneCount: 1 is out of range/);
+  assert.deepEqual(snapshot(outdir), before);
+});
+
+test('a bad emulator setting fails synth and writes nothing', () => {
+  const outdir = previousOutput();
+  const before = snapshot(outdir);
+  const run = runApp({ AWS_EMULATOR_ENDPOINT: 'http://127.0.0.1:5000', AWS_EMULATOR_DISABLE: 'eks-addons,lambda' }, outdir);
+  assert.equal(run.status, 1);
+  assert.match(run.stderr, /field AWS_EMULATOR_DISABLE: unknown part\(s\) lambda\. Fix: use a comma-separated list of: eks-addons,/);
+  assert.deepEqual(snapshot(outdir), before);
+});
+
+test('synth writes a platform stack for every aws environment and none for local', () => {
+  const run = runApp({});
+  assert.equal(run.status, 0, run.stderr);
+  const stacks = readSynthesizedStacks(run.outdir);
+  const platformStacks = Object.keys(stacks).filter((name) => name.startsWith('platform-')).sort();
+  const awsNames = Object.entries(ENVIRONMENTS).filter(([, input]) => input.target === 'aws').map(([name]) => `platform-${name}`).sort();
+  assert.deepEqual(platformStacks, awsNames);
+  for (const name of platformStacks) assert.ok(stacks[name].terraform.backend.s3, `${name} keeps state in S3 by default`);
+});
+
+test('AIRLINE_STATE=local and the emulator endpoint reach the stacks through main.ts', () => {
+  const local = readSynthesizedStacks(runApp({ AIRLINE_STATE: 'local', AIRLINE_ENVIRONMENTS: 'dev' }).outdir);
+  assert.deepEqual(Object.keys(local).filter((name) => name.startsWith('platform-')), ['platform-dev']);
+  assert.ok(local['platform-dev'].terraform.backend.local);
+
+  const emulated = readSynthesizedStacks(runApp({ AWS_EMULATOR_ENDPOINT: 'http://127.0.0.1:5000', AIRLINE_ENVIRONMENTS: 'staging' }).outdir);
+  const provider = providerBlocks(emulated['platform-staging'], 'aws')[0];
+  assert.equal(provider.endpoints[0].eks, 'http://127.0.0.1:5000');
+  assert.ok(emulated['platform-staging'].terraform.backend.local);
+});
