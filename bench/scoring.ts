@@ -1,13 +1,12 @@
-// Scoring speed of the TypeScript scorer on the golden records (model/golden.jsonl).
+// Scoring speed of the TypeScript scorer on the golden records (model/golden.jsonl rows, read from the data file).
 // Run: npx tsx bench/scoring.ts [--seconds N]   (prints one JSON line)
 // Library: benchScoring() for the bench suite.
 
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { resolve } from 'node:path';
 import { parseFlightRecord, type FlightRecord } from '../services/predictor/flight-record';
 import { predictRaw } from '../services/predictor/predict';
 import { Scorer } from '../services/predictor/scorer';
+import { requireGolden } from '../test/unit/golden';
 
 export interface ScoringThroughput {
   recordsPerSecond: number;
@@ -35,8 +34,6 @@ export interface ScoringBenchOptions {
   seconds?: number;
 }
 
-const GOLDEN_PATH = resolve(__dirname, '..', 'model', 'golden.jsonl');
-
 function measure(seconds: number, batch: number, run: () => void): ScoringThroughput & { count: number } {
   const budget = BigInt(Math.round(seconds * 1e9));
   const cpuStarted = process.cpuUsage();
@@ -61,10 +58,8 @@ function measure(seconds: number, batch: number, run: () => void): ScoringThroug
 export function benchScoring(options: ScoringBenchOptions = {}): ScoringBenchResult {
   const seconds = options.seconds ?? 2;
   const scorer = Scorer.load(options.modelPath);
-  const lines = readFileSync(GOLDEN_PATH, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => Buffer.from((JSON.parse(line) as { line: string }).line));
+  // Golden rows are data-file line numbers plus edits; the lines come from the data file (AIRLINE_DATA).
+  const lines = requireGolden().rows.map((row) => Buffer.from(row.line));
   const records: FlightRecord[] = lines.map((line) => {
     const parsed = parseFlightRecord(line);
     if (!parsed.ok) throw new Error(`golden line rejected: ${parsed.reason}`);

@@ -3,7 +3,9 @@
 Outputs (in --out, default model/):
   model.json    trees + feature encoding in the airline-gbm/v1 format (services/predictor/scorer.ts)
   metrics.json  AUC / log loss / accuracy on the held-out validation split, plus the demo-settings baseline
-  golden.jsonl  raw CSV lines with this trainer's own probabilities (incl. NA values, unseen codes)
+  golden.jsonl  this trainer's own probabilities for data lines referred to by physical line number, with
+                optional column edits (NA values, unseen codes); a header row holds the data file's SHA-256.
+                No data line is written: the data set is never committed.
   validation-split.json  which data lines form the validation split (lets tests recompute AUC)
 
 Run through model/train.sh (pinned venv). Seeded: the same data and seed give byte-identical files.
@@ -25,6 +27,7 @@ import pandas as pd
 from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
 
 MODEL_FORMAT = "airline-gbm/v1"
+GOLDEN_FORMAT = "airline-golden/v2"
 LABEL = "IsDepDelayed"
 CSV_COLUMNS = [
     "Year", "Month", "DayofMonth", "DayOfWeek", "DepTime", "CRSDepTime", "ArrTime", "CRSArrTime",
@@ -115,9 +118,22 @@ def child_ref(node: dict, nodes: list, leaves: list) -> int:
 
 
 def round_leaf(value: float) -> float:
-    """10 significant digits keep the file small; the summed error stays below 1e-8 (tests allow 1e-6).
-    Thresholds are kept exact: they decide branches."""
-    return float(f"{value:.10g}")
+    """Nine decimals keep the file small: each leaf is off by <= 5e-10, so even 1,000 trees move the raw
+    score by <= 5e-7 and the probability by <= 1.3e-7 (the golden test allows 1e-6)."""
+    return round(value, 9) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def short_threshold(value: float) -> float:
+    """The shortest decimal that sends every integer to the same side of `x <= threshold` as LightGBM's
+    threshold does (LightGBM puts thresholds between bin values, e.g. 1144.5000000000002). Every numeric
+    feature is integer-valued (schedule times, minutes, days, miles, codes), so decisions are unchanged."""
+    if not math.isfinite(value):
+        return value
+    for decimals in range(0, 18):
+        candidate = round(value, decimals)
+        if math.floor(candidate) == math.floor(value):
+            return candidate
+    return value
 
 
 def export_tree(tree_structure: dict) -> dict:
@@ -149,7 +165,7 @@ def export_tree(tree_structure: dict) -> dict:
             out["catSets"].append(sorted(int(v) for v in str(node["threshold"]).split("||")))
         elif node["decision_type"] == "<=":
             out["kind"].append(0)
-            out["threshold"].append(float(node["threshold"]))
+            out["threshold"].append(short_threshold(float(node["threshold"])))
         else:
             raise ValueError(f"unsupported decision type {node['decision_type']}")
         out["missing"].append(missing_codes[node["missing_type"]])
@@ -196,45 +212,43 @@ def evaluate(y: np.ndarray, p: np.ndarray) -> dict:
     }
 
 
-def golden_lines(raw_lines: list[str], valid_idx: np.ndarray, categories: dict[str, list[str]],
-                 rng: np.random.RandomState) -> list[tuple[str, str]]:
-    """Validation lines (valid UTF-8 only: the service rejects others) plus edited copies with NA values,
-    unseen carriers/airports and an impossible date."""
-    pool = [raw_lines[i] for i in valid_idx if is_utf8(raw_lines[i])]
+def golden_rows(raw_lines: list[str], valid_idx: np.ndarray, categories: dict[str, list[str]],
+                rng: np.random.RandomState) -> list[tuple[str, int, dict[str, str]]]:
+    """(kind, row index, column edits): validation rows (valid UTF-8 only: the service rejects others) plus
+    edited copies with NA values, unseen carriers/airports and an impossible date. The golden file refers to
+    data lines by number and stores only the edits, so no data line is committed."""
+    pool = [i for i in valid_idx if is_utf8(raw_lines[i])]
     picked = [pool[i] for i in rng.choice(len(pool), size=300, replace=False)]
-    rows = [("validation", line) for line in picked]
-    col = {name: i for i, name in enumerate(CSV_COLUMNS)}
+    rows: list[tuple[str, int, dict[str, str]]] = [("validation", i, {}) for i in picked]
     na_targets = ["DayOfWeek", "CRSDepTime", "CRSArrTime", "FlightNum", "CRSElapsedTime", "Distance",
                   "UniqueCarrier", "Origin", "Dest"]
     unseen_carriers = [c for c in ["ZZ", "9X", "QQ"] if c not in categories["UniqueCarrier"]]
     unseen_airports = [a for a in ["XYZ", "QQQ", "ZZ9"] if a not in categories["Origin"] + categories["Dest"]]
-    for k, line in enumerate(picked[:60]):
-        fields = line.split(",")
+    for k, index in enumerate(picked[:60]):
         kind = k % 6
         if kind == 0:
-            fields[col[na_targets[k // 6 % len(na_targets)]]] = "NA"
-            label = "na-one"
+            rows.append(("na-one", index, {na_targets[k // 6 % len(na_targets)]: "NA"}))
         elif kind == 1:
-            for name in na_targets:
-                fields[col[name]] = "NA"
-            label = "na-all-optional"
+            rows.append(("na-all-optional", index, {name: "NA" for name in na_targets}))
         elif kind == 2:
-            fields[col["UniqueCarrier"]] = unseen_carriers[k % len(unseen_carriers)]
-            label = "unseen-carrier"
+            rows.append(("unseen-carrier", index, {"UniqueCarrier": unseen_carriers[k % len(unseen_carriers)]}))
         elif kind == 3:
-            fields[col["Origin"]] = unseen_airports[k % len(unseen_airports)]
-            fields[col["Dest"]] = unseen_airports[(k + 1) % len(unseen_airports)]
-            label = "unseen-airports"
+            rows.append(("unseen-airports", index, {"Origin": unseen_airports[k % len(unseen_airports)],
+                                                    "Dest": unseen_airports[(k + 1) % len(unseen_airports)]}))
         elif kind == 4:
-            fields[col["UniqueCarrier"]] = unseen_carriers[k % len(unseen_carriers)]
-            fields[col["Origin"]] = unseen_airports[k % len(unseen_airports)]
-            fields[col["CRSDepTime"]] = "NA"
-            label = "unseen-and-na"
+            rows.append(("unseen-and-na", index, {"UniqueCarrier": unseen_carriers[k % len(unseen_carriers)],
+                                                  "Origin": unseen_airports[k % len(unseen_airports)],
+                                                  "CRSDepTime": "NA"}))
         else:
-            fields[col["Month"]], fields[col["DayofMonth"]] = "2", "30"
-            label = "impossible-date"
-        rows.append((label, ",".join(fields)))
+            rows.append(("impossible-date", index, {"Month": "2", "DayofMonth": "30"}))
     return rows
+
+
+def apply_edits(line: str, edits: dict[str, str]) -> str:
+    fields = line.split(",")
+    for name, value in edits.items():
+        fields[CSV_COLUMNS.index(name)] = value
+    return ",".join(fields)
 
 
 def main() -> int:
@@ -244,6 +258,7 @@ def main() -> int:
     args = parser.parse_args()
 
     data_bytes = args.data.read_bytes()
+    data_sha256 = hashlib.sha256(data_bytes).hexdigest()
     # (physical line number, text) of every non-blank line; line numbers let the TS tests find the split.
     numbered = [(n + 1, line) for n, line in enumerate(data_bytes.decode("latin1").split("\n")) if line.strip() != ""]
     header = numbered[0][1]
@@ -295,6 +310,7 @@ def main() -> int:
         "model": "",
         "split": {
             "method": "random, seeded",
+            "dataSha256": data_sha256,
             "seed": SEED,
             "validationFraction": VALIDATION_FRACTION,
             "earlyStoppingFractionOfTraining": EARLY_STOPPING_FRACTION,
@@ -319,21 +335,25 @@ def main() -> int:
     model = export_model(booster, categories, rounds)
     metrics["model"] = model["modelVersion"]
 
-    golden = []
-    for label, line in golden_lines(raw_lines, valid_idx, categories, rng):
+    golden = [{"golden": GOLDEN_FORMAT, "dataFile": args.data.name, "dataSha256": data_sha256,
+               "model": model["modelVersion"]}]
+    for label, index, edits in golden_rows(raw_lines, valid_idx, categories, rng):
+        line = apply_edits(raw_lines[index], edits)
         gx = feature_frame(read_records(io.StringIO(header + "\n" + line)), categories)
         probability = float(booster.predict(gx, num_iteration=rounds)[0])
         if not math.isfinite(probability):
-            raise ValueError(f"non-finite prediction for {line}")
-        golden.append({"kind": label, "line": line, "probability": probability,
-                       "prediction": "YES" if probability >= THRESHOLD else "NO"})
+            raise ValueError(f"non-finite prediction for data line {line_numbers[index]}")
+        row = {"kind": label, "sourceLine": line_numbers[index]}
+        if edits:
+            row["edits"] = edits
+        golden.append({**row, "probability": probability, "prediction": "YES" if probability >= THRESHOLD else "NO"})
 
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "model.json").write_text(json.dumps(model, separators=(",", ":")) + "\n")
     (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     split = {
         "description": "physical line numbers (header = 1) of the validation rows in the training data file",
-        "dataSha256": hashlib.sha256(data_bytes).hexdigest(),
+        "dataSha256": data_sha256,
         "seed": SEED,
         "validationLineNumbers": [line_numbers[i] for i in valid_idx],
     }

@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FLIGHT_CSV_COLUMNS, MAX_RECORD_BYTES, parseFlightRecord } from '../../services/predictor/flight-record';
 
+// A made-up record (the data set is never copied into the repository).
 const GOOD =
-  '1987,10,14,3,741,730,912,849,PS,1451,NA,91,79,NA,23,11,SAN,SFO,447,NA,NA,0,NA,0,NA,NA,NA,NA,NA,YES,YES';
+  '2003,6,9,1,1440,1435,1618,1610,WN,2417,N000XX,98,95,80,8,5,OAK,SAN,446,6,12,0,NA,0,NA,NA,NA,NA,NA,YES,YES';
 
 function withField(column: (typeof FLIGHT_CSV_COLUMNS)[number], value: string): string {
   const fields = GOOD.split(',');
@@ -21,18 +22,18 @@ test('parses the pre-departure fields of a demo record', () => {
   const result = parseFlightRecord(GOOD);
   assert.ok(result.ok);
   assert.deepEqual(result.record, {
-    year: 1987,
-    month: 10,
-    dayOfMonth: 14,
-    dayOfWeek: 3,
-    crsDepTime: 730,
-    crsArrTime: 849,
-    uniqueCarrier: 'PS',
-    flightNum: 1451,
-    crsElapsedTime: 79,
-    origin: 'SAN',
-    dest: 'SFO',
-    distance: 447,
+    year: 2003,
+    month: 6,
+    dayOfMonth: 9,
+    dayOfWeek: 1,
+    crsDepTime: 1435,
+    crsArrTime: 1610,
+    uniqueCarrier: 'WN',
+    flightNum: 2417,
+    crsElapsedTime: 95,
+    origin: 'OAK',
+    dest: 'SAN',
+    distance: 446,
     actualDepDelayed: true,
   });
 });
@@ -57,7 +58,7 @@ test('NA and empty optional fields become null', () => {
   assert.equal(result.record.distance, null);
   assert.equal(result.record.origin, null);
   assert.equal(result.record.actualDepDelayed, null);
-  assert.equal(result.record.dest, 'SFO');
+  assert.equal(result.record.dest, 'SAN');
 });
 
 test('columns not used for scoring may hold anything', () => {
@@ -69,7 +70,7 @@ test('each kind of malformed input is rejected with a specific reason', () => {
   assert.equal(reasonOf(''), 'empty line');
   assert.equal(reasonOf('   \r\n'), 'empty line');
   assert.equal(reasonOf(Buffer.alloc(0)), 'empty line');
-  assert.equal(reasonOf('1987,10,14,3,741,730,912,849,PS,1451,NA,91'), 'expected 31 columns, got 12');
+  assert.equal(reasonOf('2003,6,9,1,1440,1435,1618,1610,WN,2417,N000XX,98'), 'expected 31 columns, got 12');
   assert.equal(reasonOf(`${GOOD},extra`), 'expected 31 columns, got 32');
   assert.equal(reasonOf(FLIGHT_CSV_COLUMNS.join(',')), 'header line');
   assert.equal(reasonOf(withField('CRSDepTime', 'abc')), 'CRSDepTime is not a number: "abc"');
