@@ -1,0 +1,103 @@
+// Reads flight records from the data file as raw bytes and replays them into a topic at a steady rate.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Producer } from 'kafkajs';
+import { PartitionedSender } from '../services/common/partitioned-send';
+import { REPO_ROOT, sleep } from './instances';
+
+export interface FlightLine {
+  key: string;
+  /** The CSV line exactly as stored (some lines hold Latin-1 bytes; they are sent unchanged). */
+  value: Buffer;
+  /** IsDepDelayed from the line, for accuracy; null when absent. */
+  label: 'YES' | 'NO' | null;
+}
+
+/** The data file: AIRLINE_DATA, else ../shared/data/airlines/allyears2k_headers.train.csv next to the repo. */
+export function dataFilePath(): string {
+  const path = process.env.AIRLINE_DATA ?? resolve(REPO_ROOT, '..', 'shared', 'data', 'airlines', 'allyears2k_headers.train.csv');
+  if (!existsSync(path)) throw new Error(`flight data file not found: ${path} (set AIRLINE_DATA)`);
+  return path;
+}
+
+/** Up to `limit` records (all when undefined), header skipped, keys `<keyPrefix><n>`. */
+export function readFlightLines(path: string, limit: number | undefined, keyPrefix: string): FlightLine[] {
+  const bytes = readFileSync(path);
+  const lines: FlightLine[] = [];
+  let start = 0;
+  let first = true;
+  while (start < bytes.length && (limit === undefined || lines.length < limit)) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end < 0) end = bytes.length;
+    const value = bytes.subarray(start, end > start && bytes[end - 1] === 0x0d ? end - 1 : end);
+    start = end + 1;
+    if (first) {
+      first = false;
+      if (value.toString('latin1').startsWith('Year,')) continue;
+    }
+    if (value.length === 0) continue;
+    const text = value.toString('latin1');
+    const label = text.slice(text.lastIndexOf(',') + 1);
+    lines.push({
+      key: `${keyPrefix}${lines.length}`,
+      value: Buffer.from(value),
+      label: label === 'YES' || label === 'NO' ? label : null,
+    });
+  }
+  return lines;
+}
+
+export interface ReplayOptions {
+  topic: string;
+  /** Records per second; 0 sends as fast as acknowledgements come back. */
+  ratePerSecond: number;
+  onProgress?: (sent: number) => void;
+  /** Stop early (e.g. on SIGINT). */
+  signal?: AbortSignal;
+  /** Partitions of the topic (default 10): sends go one partition at a time. */
+  partitions?: number;
+  /** Pacing step (default 250 ms): each step's records go out together, one request per partition. */
+  tickMs?: number;
+}
+
+/**
+ * Sends every record with acks=all, in small chunks paced to the rate. Several chunks stay in flight so a slow
+ * acknowledgement does not throttle the replay. Returns the number of records acknowledged.
+ */
+export async function replay(producer: Producer, records: readonly FlightLine[], options: ReplayOptions): Promise<number> {
+  // Larger steps mean larger requests (more throughput); smaller steps, less waiting in the producer.
+  const tickMs = options.tickMs ?? 250;
+  const chunk = options.ratePerSecond > 0 ? Math.max(1, Math.round((options.ratePerSecond * tickMs) / 1000)) : 500;
+  const maxInFlight = 16;
+  const startedAt = Date.now();
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+  let queued = 0;
+  let acknowledged = 0;
+  const partitioned = new PartitionedSender(new Map([[options.topic, options.partitions ?? 10]]));
+  while (queued < records.length && failure === undefined && !options.signal?.aborted) {
+    const slice = records.slice(queued, queued + chunk);
+    queued += slice.length;
+    const sending: Promise<void> = partitioned
+      .send(producer, options.topic, slice.map((record) => ({ key: record.key, value: record.value })))
+      .then(
+        () => {
+          acknowledged += slice.length;
+          options.onProgress?.(acknowledged);
+        },
+        (error: unknown) => {
+          failure ??= error;
+        },
+      )
+      .finally(() => inFlight.delete(sending));
+    inFlight.add(sending);
+    if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    if (options.ratePerSecond > 0) {
+      const wait = startedAt + (queued / options.ratePerSecond) * 1000 - Date.now();
+      if (wait > 0) await sleep(wait);
+    }
+  }
+  await Promise.all(inFlight);
+  if (failure !== undefined) throw failure;
+  return acknowledged;
+}

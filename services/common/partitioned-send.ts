@@ -1,0 +1,51 @@
+import { Partitioners, type Message, type PartitionMetadata } from 'kafkajs';
+
+/** Anything that sends like a kafkajs producer or transaction. */
+export interface MessageSender {
+  send(record: { topic: string; messages: Message[]; acks?: number }): Promise<unknown>;
+}
+
+/**
+ * kafkajs 2.2.4 can drop messages silently when one send spans several brokers and a leader moves mid-send: the
+ * retry skips brokers that already answered, including the partition's new leader. One send per partition cannot
+ * hit that path (its retry goes to the new leader), so every send here targets exactly one partition.
+ */
+export class PartitionedSender {
+  private readonly keyed = Partitioners.DefaultPartitioner();
+  private readonly metadata = new Map<number, PartitionMetadata[]>();
+  private roundRobin = 0;
+
+  /** Partition counts per topic (read once at start; a partition increase needs a restart to be used). */
+  constructor(private readonly partitionCounts: ReadonlyMap<string, number>) {}
+
+  /** The partition Kafka's Java client would pick for the key (murmur2), round-robin for null keys. */
+  partitionFor(topic: string, message: Message): number {
+    const count = this.partitionCounts.get(topic);
+    if (!count) throw new Error(`no partition count known for topic ${topic}`);
+    if (message.key === null || message.key === undefined) return this.roundRobin++ % count;
+    let metadata = this.metadata.get(count);
+    if (!metadata) {
+      metadata = Array.from({ length: count }, (_, partitionId) => ({ partitionErrorCode: 0, partitionId, leader: 0, replicas: [], isr: [] }));
+      this.metadata.set(count, metadata);
+    }
+    return this.keyed({ topic, partitionMetadata: metadata, message });
+  }
+
+  /** Sends with acks=all, one request per partition; in parallel unless `sequential` (e.g. inside a transaction). */
+  async send(sender: MessageSender, topic: string, messages: readonly Message[], sequential = false): Promise<void> {
+    const byPartition = new Map<number, Message[]>();
+    for (const message of messages) {
+      const partition = message.partition ?? this.partitionFor(topic, message);
+      const group = byPartition.get(partition);
+      const routed = { ...message, partition };
+      if (group) group.push(routed);
+      else byPartition.set(partition, [routed]);
+    }
+    const sends = [...byPartition.values()].map((group) => () => sender.send({ topic, messages: group, acks: -1 }));
+    if (sequential) {
+      for (const send of sends) await send();
+    } else {
+      await Promise.all(sends.map((send) => send()));
+    }
+  }
+}

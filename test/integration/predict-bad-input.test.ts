@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { metricValue, type ServiceInstance } from '../../demo/instances';
+import { Pipeline } from './service-fixture';
+
+const GOOD = '2001,1,17,3,1806,1810,1931,1934,US,375,N700,85,84,60,-3,-4,BWI,CLT,361,5,20,0,NA,0,NA,NA,NA,NA,NA,NO,NO';
+const fields = GOOD.split(',');
+const withField = (index: number, value: string) => fields.map((f, i) => (i === index ? value : f)).join(',');
+
+/** Inputs the design dead-letters, with the reason each must carry. */
+const REJECTED: Array<{ key: string; value: Buffer | string | null; reason: RegExp }> = [
+  { key: 'too-few-columns', value: fields.slice(0, 12).join(','), reason: /expected 31 columns, got 12/ },
+  { key: 'too-many-columns', value: `${GOOD},extra`, reason: /expected 31 columns, got 32/ },
+  { key: 'latin1-bytes', value: Buffer.from(withField(10, 'N700\u00e9\u00e8'), 'latin1'), reason: /UTF-8/ },
+  { key: 'empty-value', value: '', reason: /empty/ },
+  { key: 'null-value', value: null, reason: /empty/ },
+  { key: 'blank-line', value: '   ', reason: /empty line/ },
+  { key: 'very-long-line', value: `${GOOD}${'x'.repeat(5000)}`, reason: /too long/ },
+  { key: 'header-line', value: 'Year,Month,DayofMonth,DayOfWeek,DepTime,CRSDepTime,ArrTime,CRSArrTime,UniqueCarrier,FlightNum,TailNum,ActualElapsedTime,CRSElapsedTime,AirTime,ArrDelay,DepDelay,Origin,Dest,Distance,TaxiIn,TaxiOut,Cancelled,CancellationCode,Diverted,CarrierDelay,WeatherDelay,NASDelay,SecurityDelay,LateAircraftDelay,IsArrDelayed,IsDepDelayed', reason: /header/ },
+  { key: 'na-everywhere', value: Array(31).fill('NA').join(','), reason: /Year is missing/ },
+  { key: 'month-not-a-number', value: withField(1, 'x'), reason: /Month/ },
+];
+
+/** Inputs the scorer handles (missing values, unseen categories): they get a prediction. */
+const SCORED: Array<{ key: string; value: string }> = [
+  { key: 'good', value: GOOD },
+  { key: 'na-except-date', value: [...fields.slice(0, 3), ...Array(28).fill('NA')].join(',') },
+  { key: 'unknown-carrier', value: withField(8, 'ZZ') },
+  { key: 'unknown-airports', value: withField(17, 'XYZ').replace(',BWI,', ',QQQ,') },
+];
+
+describe('prediction service: a bad-input corpus', () => {
+  let pipeline: Pipeline;
+  let instance: ServiceInstance;
+  before(async () => {
+    pipeline = await Pipeline.create({ name: 'predict-bad', partitions: 3 });
+    [instance] = await pipeline.spawnGroup(1);
+    await pipeline.send([...REJECTED, ...SCORED].map(({ key, value }) => ({ key, value })));
+    assert.ok(await pipeline.collector.waitForKeys(REJECTED.length + SCORED.length, 60000), 'every input comes out');
+  });
+  after(async () => {
+    await pipeline?.teardown();
+  });
+
+  it('dead-letters each malformed record once, with its reason, original bytes and source position', () => {
+    for (const { key, value, reason } of REJECTED) {
+      const letters = pipeline.collector.deadLetters.get(key);
+      assert.equal(letters?.length, 1, `${key}: one dead letter`);
+      assert.ok(!pipeline.collector.predictions.has(key), `${key}: no prediction`);
+      const [letter] = letters!;
+      assert.match(letter.reason, reason, key);
+      const original = value === null ? null : Buffer.isBuffer(value) ? value : Buffer.from(value);
+      if (original === null || original.length === 0) assert.ok(letter.value === null || letter.value.length === 0, key);
+      else assert.ok(letter.value?.equals(original), `${key}: value is the original bytes`);
+      assert.equal(letter.headers['source-topic'], pipeline.topics.input);
+      assert.match(letter.headers['source-partition'], /^[0-2]$/);
+      assert.match(letter.headers['source-offset'], /^\d+$/);
+    }
+  });
+
+  it('scores records with missing values and unseen carriers or airports', () => {
+    for (const { key } of SCORED) {
+      const outputs = pipeline.collector.predictions.get(key);
+      assert.equal(outputs?.length, 1, `${key}: one prediction`);
+      const { message } = outputs![0];
+      assert.ok(message.prediction === 'YES' || message.prediction === 'NO', key);
+      assert.ok(message.probability >= 0 && message.probability <= 1, key);
+      assert.ok(!pipeline.collector.deadLetters.has(key), `${key}: not dead-lettered`);
+    }
+    assert.equal(pipeline.collector.predictions.get('unknown-carrier')![0].message.flight.carrier, 'ZZ');
+  });
+
+  it('stays healthy and counts in = out + dead-lettered', async () => {
+    assert.equal(await instance.probe('/healthz'), 200);
+    assert.equal(await instance.probe('/readyz'), 200);
+    assert.ok(instance.running);
+    const metrics = await instance.metrics();
+    const total = REJECTED.length + SCORED.length;
+    assert.equal(metricValue(metrics, 'predictor_records_in_total'), total);
+    assert.equal(metricValue(metrics, 'predictor_records_out_total'), SCORED.length);
+    assert.equal(metricValue(metrics, 'predictor_records_dead_lettered_total'), REJECTED.length);
+  });
+});

@@ -1,0 +1,145 @@
+// Shared set-up for the prediction service integration tests: unique topics and group per test on the cluster
+// that test/run.ts started (KAFKA_BOOTSTRAP, KAFKA_CLUSTER_STATE), service instances as child processes, a
+// read_committed collector of the outputs, and a producer of input records.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
+import { OutputCollector } from '../../demo/collector';
+import { PartitionedSender } from '../../services/common/partitioned-send';
+import { ServiceInstance, sleep } from '../../demo/instances';
+import { deleteTopics, ensureTopics } from '../../demo/topics';
+
+export function kafkaBootstrap(): string {
+  const bootstrap = process.env.KAFKA_BOOTSTRAP;
+  if (!bootstrap) {
+    throw new Error('KAFKA_BOOTSTRAP is not set: run integration tests through `npm test` (test/run.ts starts the cluster)');
+  }
+  return bootstrap;
+}
+
+export interface PipelineOptions {
+  name: string;
+  mode?: 'at-least-once' | 'exactly-once';
+  partitions?: number;
+  /** Extra service environment. */
+  env?: Record<string, string>;
+  /** Start the output collector at once (default true). */
+  collect?: boolean;
+}
+
+export class Pipeline {
+  readonly topics: { input: string; output: string; deadLetter: string };
+  readonly groupId: string;
+  readonly kafka: Kafka;
+  readonly collector: OutputCollector;
+  readonly producer: Producer;
+  readonly instances = new Map<string, ServiceInstance>();
+  readonly logDir: string;
+  private readonly extraCollectors: OutputCollector[] = [];
+
+  private constructor(
+    readonly bootstrap: string,
+    readonly options: PipelineOptions,
+    unique: string,
+  ) {
+    this.topics = {
+      input: `${options.name}-in-${unique}`,
+      output: `${options.name}-out-${unique}`,
+      deadLetter: `${options.name}-dlq-${unique}`,
+    };
+    this.groupId = `${options.name}-group-${unique}`;
+    this.logDir = mkdtempSync(join(tmpdir(), `airline-${options.name}-`));
+    this.kafka = new Kafka({
+      clientId: `test-${options.name}`,
+      brokers: [bootstrap],
+      logLevel: logLevel.NOTHING,
+      // Survive a broker fail-over (leader election takes several seconds).
+      retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 12 },
+    });
+    this.collector = new OutputCollector(this.kafka, {
+      outputTopic: this.topics.output,
+      deadLetterTopic: this.topics.deadLetter,
+      groupId: `${options.name}-collector-${unique}`,
+    });
+    // Idempotent: a retried send during a broker fail-over neither duplicates nor drops input records.
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  }
+
+  /** Creates the topics (10 partitions, RF 3 unless told) and connects the producer and the collector. */
+  static async create(options: PipelineOptions): Promise<Pipeline> {
+    const unique = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+    const pipeline = new Pipeline(kafkaBootstrap(), options, unique);
+    await ensureTopics(
+      pipeline.bootstrap,
+      Object.values(pipeline.topics).map((name) => ({
+        name,
+        partitions: options.partitions ?? 10,
+        replicationFactor: 3,
+        config: { 'min.insync.replicas': '2' },
+      })),
+    );
+    await pipeline.producer.connect();
+    if (options.collect ?? true) await pipeline.collector.start();
+    return pipeline;
+  }
+
+  /** A fresh read_committed reader of the outputs, from the beginning, in a group of its own. */
+  async freshCollector(): Promise<OutputCollector> {
+    const collector = new OutputCollector(this.kafka, {
+      outputTopic: this.topics.output,
+      deadLetterTopic: this.topics.deadLetter,
+      groupId: `${this.groupId}-verify-${Date.now().toString(36)}`,
+    });
+    this.extraCollectors.push(collector);
+    await collector.start();
+    return collector;
+  }
+
+  async spawn(instanceId: string): Promise<ServiceInstance> {
+    const instance = await ServiceInstance.spawn({
+      instanceId,
+      logDir: this.logDir,
+      env: {
+        KAFKA_BOOTSTRAP: this.bootstrap,
+        INPUT_TOPIC: this.topics.input,
+        OUTPUT_TOPIC: this.topics.output,
+        DEAD_LETTER_TOPIC: this.topics.deadLetter,
+        GROUP_ID: this.groupId,
+        DELIVERY_MODE: this.options.mode ?? 'at-least-once',
+        ...this.options.env,
+      },
+    });
+    this.instances.set(instanceId, instance);
+    return instance;
+  }
+
+  /** Spawns instances `<prefix>-1..n` and waits until each is ready and the group is settled. */
+  async spawnGroup(count: number, prefix = 'p'): Promise<ServiceInstance[]> {
+    const started = await Promise.all(Array.from({ length: count }, (_, i) => this.spawn(`${prefix}-${i + 1}`)));
+    await Promise.all(started.map((instance) => instance.waitReady(90000)));
+    return started;
+  }
+
+  async send(records: Array<{ key: string; value: Buffer | string | null }>): Promise<void> {
+    const partitions = this.options.partitions ?? 10;
+    await new PartitionedSender(new Map([[this.topics.input, partitions]])).send(this.producer, this.topics.input, records);
+  }
+
+  /** Stops every process and client and removes the topics; safe to call more than once. */
+  async teardown(): Promise<void> {
+    await Promise.all([...this.instances.values()].map((instance) => instance.stop()));
+    for (const collector of [this.collector, ...this.extraCollectors]) await collector.stop().catch(() => undefined);
+    await this.producer.disconnect().catch(() => undefined);
+    await deleteTopics(this.bootstrap, Object.values(this.topics)).catch(() => undefined);
+  }
+}
+
+/** Waits until `predicate` holds, polling; throws with `what` on timeout. */
+export async function waitFor(what: string, timeoutMs: number, predicate: () => boolean | Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(200);
+  }
+}
