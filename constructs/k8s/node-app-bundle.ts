@@ -3,9 +3,9 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildSync, version as esbuildVersion } from 'esbuild';
+import { AssetType, Fn, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
-import { escapeTerraformTemplate } from './terraform-escape';
 
 /** Kubernetes refuses a ConfigMap whose data and binaryData together exceed 1 MiB. */
 export const CONFIG_MAP_MAX_BYTES = 1024 * 1024;
@@ -61,11 +61,14 @@ function sha256(data: string | Buffer): string {
  * Across processes, bundles are kept under the build cache directory with the hash of every input file; a bundle is
  * reused only while all its inputs are unchanged. AIRLINE_BUNDLE_CACHE=off disables it.
  */
+function cacheRoot(): string {
+  return process.env.AIRLINE_CACHE_DIR || path.join(os.homedir(), '.cache', 'airline-streaming');
+}
+
 function diskCacheFile(absoluteEntry: string): string | undefined {
   if (process.env.AIRLINE_BUNDLE_CACHE === 'off') return undefined;
-  const cacheRoot = process.env.AIRLINE_CACHE_DIR || path.join(os.homedir(), '.cache', 'airline-streaming');
   const key = sha256(`${esbuildVersion}\n${JSON.stringify(BUILD_OPTIONS)}\n${absoluteEntry}`).slice(0, 32);
-  return path.join(cacheRoot, 'bundles', `${key}.json`);
+  return path.join(cacheRoot(), 'bundles', `${key}.json`);
 }
 
 interface DiskCacheRecord {
@@ -140,6 +143,48 @@ export function bundleNodeEntry(entry: string): BundledScript {
 /** Forgets the bundles built in this process (the on-disk cache stays). */
 export function clearBundleCache(): void {
   bundleCache.clear();
+  bundleFiles.clear();
+}
+
+// Bundle files already written or checked in this process: content-addressed path -> true.
+const bundleFiles = new Set<string>();
+
+function writeFileAtomically(file: string, text: string): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  // Write then rename: a concurrent synth never copies a half-written file.
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, file);
+}
+
+/**
+ * Writes the bundled code to a content-addressed file (`bundles/<sha256>/<fileName>` under the build cache, or under
+ * the system temp directory when the cache is off or not writable) and returns its path: the source of the asset that
+ * synth copies next to the stack.
+ */
+export function writeBundleFile(code: string, fileName: string): string {
+  const digest = sha256(code);
+  const roots = process.env.AIRLINE_BUNDLE_CACHE === 'off' ? [] : [path.join(cacheRoot(), 'bundles')];
+  roots.push(path.join(os.tmpdir(), `airline-streaming-bundles-${os.userInfo().uid}`));
+  const failures: string[] = [];
+  for (const root of roots) {
+    const file = path.join(root, digest, fileName);
+    if (bundleFiles.has(file)) return file;
+    try {
+      let current: string | undefined;
+      try {
+        current = readFileSync(file, 'utf8');
+      } catch {
+        current = undefined;
+      }
+      if (current !== code) writeFileAtomically(file, code);
+      bundleFiles.add(file);
+      return file;
+    } catch (error) {
+      failures.push(`${file}: ${(error as Error).message}`);
+    }
+  }
+  throw new Error(`NodeAppBundle: cannot write the bundle file ${fileName}: ${failures.join('; ')}`);
 }
 
 /** A pod volume that mounts a ConfigMap; structurally fits Deployment, StatefulSet and Job pod specs. */
@@ -156,7 +201,8 @@ export interface ReadOnlyVolumeMount {
 
 /**
  * Ships a TypeScript program into the cluster without building an image: the entry is bundled at synth time into a
- * ConfigMap that pods mount at /app and run with `node /app/<name>.js` on the official Node image.
+ * ConfigMap that pods mount at /app and run with `node /app/<name>.js` on the official Node image. The code travels
+ * as a stack asset that Terraform reads with file(), so the stack JSON stays small and the code needs no escaping.
  */
 export class NodeAppBundle extends Construct {
   /** The ConfigMap's name (plain text; `volume` refers to the resource itself). */
@@ -172,6 +218,8 @@ export class NodeAppBundle extends Construct {
   readonly podAnnotations: Record<string, string>;
   readonly sizeBytes: number;
   readonly configMap: ConfigMapV1;
+  /** The bundled code, copied into the stack's output directory at synth. */
+  readonly asset: TerraformAsset;
 
   constructor(scope: Construct, id: string, props: NodeAppBundleProps) {
     super(scope, id);
@@ -194,6 +242,11 @@ export class NodeAppBundle extends Construct {
     this.image = props.image ?? BUNDLE_DEFAULTS.image;
     this.command = ['node', path.posix.join(mountPath, this.fileName)];
     this.podAnnotations = { [`airline.io/bundle-${props.name}`]: bundled.contentHash };
+    this.asset = new TerraformAsset(this, 'code', {
+      path: writeBundleFile(bundled.code, this.fileName),
+      type: AssetType.FILE,
+      assetHash: bundled.contentHash,
+    });
     this.configMap = new ConfigMapV1(this, 'config-map', {
       metadata: {
         name: this.configMapName,
@@ -201,8 +254,8 @@ export class NodeAppBundle extends Construct {
         labels: { ...props.labels, 'app.kubernetes.io/component': 'bundle' },
         annotations: { 'airline.io/content-hash': bundled.contentHash, 'airline.io/entry': props.entry },
       },
-      // Minified JS is full of `${`: keep Terraform from reading it as a template.
-      data: { [this.fileName]: escapeTerraformTemplate(bundled.code) },
+      // file() content is not a template: the minified code's `${` reaches the ConfigMap as written.
+      data: { [this.fileName]: Fn.file(this.asset.path) },
     });
     // The volume refers to the ConfigMap resource, so pods are created only after their code exists.
     this.volume = { name: this.configMapName, configMap: { name: this.configMap.metadata.name, defaultMode: '0444' } };

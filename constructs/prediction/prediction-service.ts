@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { ITerraformDependable } from 'cdktf';
+import { AssetType, Fn, TerraformAsset, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
@@ -12,7 +12,6 @@ import { suppressCheckovCheck } from '../checkov';
 import { CONFIG_MAP_MAX_BYTES, NodeAppBundle } from '../k8s/node-app-bundle';
 import { HOSTNAME_TOPOLOGY_KEY, ZONE_TOPOLOGY_KEY, podPlacement } from '../k8s/placement';
 import { nonRootPodSecurityContext, restrictedContainerSecurityContext } from '../k8s/security';
-import { escapeTerraformTemplate } from '../k8s/terraform-escape';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -92,6 +91,8 @@ export class PredictionService extends Construct {
   readonly disruptionBudget: PodDisruptionBudgetV1;
   readonly modelConfigMap: ConfigMapV1;
   readonly modelSizeBytes: number;
+  /** The model file, copied into the stack's output directory at synth and read by Terraform with file(). */
+  readonly modelAsset: TerraformAsset;
   /** Present unless a prebuilt image was given. */
   readonly bundle?: NodeAppBundle;
 
@@ -111,8 +112,11 @@ export class PredictionService extends Construct {
     this.matchLabels = { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/component': 'predictor' };
     const labels = { ...props.labels, ...this.matchLabels, 'app.kubernetes.io/part-of': 'airline-streaming' };
 
-    const model = readModel(props.modelFile ?? d.modelFile);
+    const modelFile = path.resolve(props.modelFile ?? d.modelFile);
+    const model = readModel(modelFile);
     this.modelSizeBytes = model.sizeBytes;
+    // The ConfigMap key is always model.json, whatever the source file is called.
+    this.modelAsset = new TerraformAsset(this, 'model-file', { path: modelFile, type: AssetType.FILE, assetHash: model.contentHash });
     this.modelConfigMap = new ConfigMapV1(this, 'model', {
       metadata: {
         name: `${this.name}-model`,
@@ -120,7 +124,8 @@ export class PredictionService extends Construct {
         labels: { ...labels, 'app.kubernetes.io/component': 'model' },
         annotations: { 'airline.io/content-hash': model.contentHash },
       },
-      data: { 'model.json': escapeTerraformTemplate(model.text) },
+      // file() content is not a template: no escaping, and the model stays out of the stack JSON.
+      data: { 'model.json': Fn.file(this.modelAsset.path) },
     });
 
     if (props.image === undefined) {
@@ -273,16 +278,23 @@ function validate(name: string, props: PredictionServiceProps, replicas: number,
   if (problems.length > 0) throw new Error(`PredictionService "${name}": ${problems.join('; ')}`);
 }
 
-function readModel(file: string): { text: string; sizeBytes: number; contentHash: string } {
-  let text: string;
+function readModel(file: string): { sizeBytes: number; contentHash: string } {
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (error) {
     throw new Error(`PredictionService: cannot read the model file ${file}: ${(error as Error).message}`);
+  }
+  let text: string;
+  try {
+    // Terraform's file() refuses invalid UTF-8 at plan time: refuse it here, at synth.
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new Error(`PredictionService: model file ${file} is not valid UTF-8`);
   }
   const sizeBytes = Buffer.byteLength(text, 'utf8') + Buffer.byteLength('model.json');
   if (sizeBytes >= CONFIG_MAP_MAX_BYTES) {
     throw new Error(`PredictionService: model file ${file} is ${sizeBytes} bytes; a ConfigMap holds less than ${CONFIG_MAP_MAX_BYTES}`);
   }
-  return { text, sizeBytes, contentHash: createHash('sha256').update(text).digest('hex').slice(0, 16) };
+  return { sizeBytes, contentHash: createHash('sha256').update(text).digest('hex').slice(0, 16) };
 }

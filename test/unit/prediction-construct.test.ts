@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { TerraformStack, Testing } from 'cdktf';
+import { TerraformStack } from 'cdktf';
 import { CONFIG_MAP_MAX_BYTES } from '../../constructs/k8s/node-app-bundle';
-import { unescapeTerraformTemplate } from '../../constructs/k8s/terraform-escape';
 import { PredictionService, type PredictionServiceProps } from '../../constructs/prediction/prediction-service';
-import { makeTempDir, resourcesOfType, synthStack, type Json, type StackJson } from './synth-helpers';
+import { REPO_ROOT, diskApp, fileFunctionContent, makeTempDir, resourcesOfType, synthStackToDisk, type Json, type StackJson } from './synth-helpers';
 
 const BASE: PredictionServiceProps = {
   namespace: 'kafka',
@@ -15,10 +14,12 @@ const BASE: PredictionServiceProps = {
   inputPartitions: 10,
 };
 
-function synth(props: Partial<PredictionServiceProps> = {}): { stack: StackJson; construct: PredictionService } {
-  const stack = new TerraformStack(Testing.app(), 'test');
+/** Synthesizes to disk, as `cdktf synth` does: the model and code files land in the stack's assets. */
+function synth(props: Partial<PredictionServiceProps> = {}): { stack: StackJson; stackDir: string; construct: PredictionService } {
+  const stack = new TerraformStack(diskApp(), 'test');
   const construct = new PredictionService(stack, 'prediction', { ...BASE, ...props });
-  return { stack: synthStack(stack), construct };
+  const { json, stackDir } = synthStackToDisk(stack);
+  return { stack: json, stackDir, construct };
 }
 
 function only(stack: StackJson, type: string): Json {
@@ -36,7 +37,7 @@ function envOf(stack: StackJson): Record<string, Json> {
 }
 
 describe('PredictionService construct', () => {
-  const { stack: prod, construct } = synth({ replicas: 5, deliveryMode: 'exactly-once', strictPlacement: true });
+  const { stack: prod, stackDir: prodDir, construct } = synth({ replicas: 5, deliveryMode: 'exactly-once', strictPlacement: true });
 
   it('runs 5 replicas by default and as configured', () => {
     assert.equal(only(prod, 'kubernetes_deployment_v1').spec.replicas, '5');
@@ -121,16 +122,18 @@ describe('PredictionService construct', () => {
     const configMaps = resourcesOfType(prod, 'kubernetes_config_map_v1').map((r) => r.config);
     const model = configMaps.find((cm: Json) => cm.metadata.name === 'airline-predictor-model');
     assert.ok(model, 'model ConfigMap');
-    const text = unescapeTerraformTemplate(model.data['model.json']);
+    // Terraform reads the shipped copy with file(): it must be the repository's model, byte for byte.
+    const text = fileFunctionContent(prodDir, model.data['model.json']);
+    assert.equal(text, readFileSync(join(REPO_ROOT, 'model', 'model.json'), 'utf8'));
     assert.doesNotThrow(() => JSON.parse(text));
     const bytes = Object.entries(model.data as Record<string, string>).reduce(
-      (total, [key, value]) => total + Buffer.byteLength(key) + Buffer.byteLength(unescapeTerraformTemplate(value)),
+      (total, [key, value]) => total + Buffer.byteLength(key) + Buffer.byteLength(fileFunctionContent(prodDir, value)),
       0,
     );
     assert.ok(bytes < CONFIG_MAP_MAX_BYTES, `model ConfigMap holds ${bytes} bytes`);
     const bundle = configMaps.find((cm: Json) => cm.metadata.name === 'airline-predictor-bundle');
     assert.ok(bundle, 'code bundle ConfigMap');
-    const bundleBytes = Buffer.byteLength(unescapeTerraformTemplate(bundle.data['airline-predictor.js']));
+    const bundleBytes = Buffer.byteLength(fileFunctionContent(prodDir, bundle.data['airline-predictor.js']));
     assert.ok(bundleBytes < CONFIG_MAP_MAX_BYTES, `bundle ConfigMap holds ${bundleBytes} bytes`);
     const mounts = container(prod).volume_mount;
     assert.ok(mounts.some((m: Json) => m.mount_path === '/model' && m.read_only === true));
@@ -141,6 +144,10 @@ describe('PredictionService construct', () => {
     const big = join(makeTempDir('big-model'), 'model.json');
     writeFileSync(big, JSON.stringify({ padding: 'x'.repeat(CONFIG_MAP_MAX_BYTES) }));
     assert.throws(() => synth({ modelFile: big }), /ConfigMap holds less than/);
+    // Terraform's file() would refuse it at plan time: synth refuses it first.
+    const latin1 = join(makeTempDir('latin1-model'), 'model.json');
+    writeFileSync(latin1, Buffer.from('{"origin":"S\xe3o Paulo"}', 'latin1'));
+    assert.throws(() => synth({ modelFile: latin1 }), /is not valid UTF-8/);
   });
 
   it('runs the bundled code on the Node image, or a given image without a bundle', () => {
@@ -163,8 +170,13 @@ describe('PredictionService construct', () => {
     assert.match(annotations['airline.io/bundle-airline-predictor'], /^[0-9a-f]{16}$/);
     const otherModel = join(makeTempDir('other-model'), 'model.json');
     writeFileSync(otherModel, '{"other":true}');
-    const changed = only(synth({ modelFile: otherModel }).stack, 'kubernetes_deployment_v1').spec.template.metadata.annotations;
+    const other = synth({ modelFile: otherModel });
+    const changed = only(other.stack, 'kubernetes_deployment_v1').spec.template.metadata.annotations;
     assert.notEqual(changed['airline.io/model-hash'], annotations['airline.io/model-hash']);
+    const otherConfigMap = resourcesOfType(other.stack, 'kubernetes_config_map_v1').find(
+      (r) => r.config.metadata.name === 'airline-predictor-model',
+    )!;
+    assert.equal(fileFunctionContent(other.stackDir, otherConfigMap.config.data['model.json']), '{"other":true}');
   });
 
   it('lets the autoscaler own the replica count after the first apply', () => {
@@ -177,7 +189,7 @@ describe('PredictionService construct', () => {
       (r) => r.config.metadata.name === 'airline-predictor-bundle',
     )!;
     const file = join(makeTempDir('bundle-run'), 'airline-predictor.js');
-    writeFileSync(file, unescapeTerraformTemplate(bundleConfigMap.config.data['airline-predictor.js']));
+    writeFileSync(file, fileFunctionContent(prodDir, bundleConfigMap.config.data['airline-predictor.js']));
     const result = spawnSync(process.execPath, [file], {
       env: { PATH: process.env.PATH ?? '', DELIVERY_MODE: 'never' },
       encoding: 'utf8',

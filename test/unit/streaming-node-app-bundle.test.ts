@@ -1,18 +1,28 @@
-// NodeAppBundle: code shipped as a ConfigMap must arrive byte-for-byte, stay under the ConfigMap limit, be built once
+// NodeAppBundle: code shipped as a ConfigMap (via a stack asset read with file()) must arrive byte-for-byte, stay under the ConfigMap limit, be built once
 // per entry and roll pods when it changes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TerraformStack, Testing } from 'cdktf';
 import { JobV1 } from '@cdktf/provider-kubernetes/lib/job-v1';
-import { NodeAppBundle, bundleNodeEntry, clearBundleCache, CONFIG_MAP_MAX_BYTES, NODE_APP_IMAGE } from '../../constructs/k8s/node-app-bundle';
+import {
+  NodeAppBundle,
+  bundleNodeEntry,
+  clearBundleCache,
+  writeBundleFile,
+  CONFIG_MAP_MAX_BYTES,
+  NODE_APP_IMAGE,
+} from '../../constructs/k8s/node-app-bundle';
 import { escapeTerraformTemplate, unescapeTerraformTemplate } from '../../constructs/k8s/terraform-escape';
-import { makeTempDir, reference, resourcesOfType, synthStack } from './synth-helpers';
+import { diskApp, fileFunctionContent, makeTempDir, reference, resourcesOfType, synthStack, synthStackToDisk } from './synth-helpers';
 
 // Throw-away entries must not leave records in the shared build cache.
-process.env.AIRLINE_CACHE_DIR = makeTempDir('bundle-cache');
+const CACHE_DIR = makeTempDir('bundle-cache');
+process.env.AIRLINE_CACHE_DIR = CACHE_DIR;
 
 function entryFile(source: string): string {
   const file = join(makeTempDir('bundle-entry'), 'entry.ts');
@@ -30,19 +40,44 @@ test('Terraform escaping: ${ and %{ become $${ and %%{, and the inverse restores
   assert.equal(unescapeTerraformTemplate(escaped), text);
 });
 
-test('the bundle lands in a ConfigMap unchanged (after Terraform unescaping) and runs with node', () => {
+test('the bundle lands in a ConfigMap unchanged (Terraform reads the stack asset with file()) and runs with node', () => {
   const entry = entryFile('const who: string = process.env.WHO ?? "nobody";\nconsole.log(`hello ${who} %{x}`);\n');
-  const stack = new TerraformStack(Testing.app(), 'test');
+  const stack = new TerraformStack(diskApp(), 'test');
   const bundle = new NodeAppBundle(stack, 'greeter', { entry, name: 'greeter', namespace: 'apps' });
-  const configMap = resourcesOfType(synthStack(stack), 'kubernetes_config_map_v1')[0].config;
+  const { json, stackDir } = synthStackToDisk(stack);
+  const configMap = resourcesOfType(json, 'kubernetes_config_map_v1')[0].config;
   assert.equal(configMap.metadata.name, bundle.configMapName);
   assert.equal(configMap.metadata.namespace, 'apps');
-  const shipped = unescapeTerraformTemplate(configMap.data['greeter.js']);
+  // The code is not in the stack JSON; file() content is not a template, so it needs no escaping.
+  assert.doesNotMatch(JSON.stringify(json), /hello/);
+  const shipped = fileFunctionContent(stackDir, configMap.data['greeter.js']);
   assert.equal(shipped, bundleNodeEntry(entry).code);
   const dir = makeTempDir('bundle-run');
   writeFileSync(join(dir, 'greeter.js'), shipped);
   const run = spawnSync(process.execPath, [join(dir, 'greeter.js')], { env: { WHO: 'kafka' }, encoding: 'utf8' });
   assert.equal(run.stdout, 'hello kafka %{x}\n');
+});
+
+test('bundle files are content-addressed under the build cache (system temp when the cache is off) and repaired', () => {
+  const code = 'console.log("content-addressed");\n';
+  const digest = createHash('sha256').update(code).digest('hex');
+  const cached = writeBundleFile(code, 'demo.js');
+  assert.equal(cached, join(CACHE_DIR, 'bundles', digest, 'demo.js'));
+  assert.equal(readFileSync(cached, 'utf8'), code);
+  // A damaged file at the content address is rewritten, not shipped.
+  writeFileSync(cached, 'truncated');
+  clearBundleCache();
+  assert.equal(writeBundleFile(code, 'demo.js'), cached);
+  assert.equal(readFileSync(cached, 'utf8'), code);
+  process.env.AIRLINE_BUNDLE_CACHE = 'off';
+  try {
+    const temporary = writeBundleFile(code, 'demo.js');
+    assert.ok(temporary.startsWith(tmpdir()) && !temporary.startsWith(CACHE_DIR), temporary);
+    assert.ok(temporary.endsWith(join(digest, 'demo.js')), temporary);
+    assert.equal(readFileSync(temporary, 'utf8'), code);
+  } finally {
+    delete process.env.AIRLINE_BUNDLE_CACHE;
+  }
 });
 
 test('volume, mount, command and image fit together; the volume makes pods wait for the ConfigMap', () => {

@@ -2,8 +2,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import type { TerraformStack } from 'cdktf';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { App, type TerraformStack } from 'cdktf';
 import { invokeAspects } from 'cdktf/lib/synthesize/synthesizer';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -38,6 +38,35 @@ export const REPO_ROOT = resolve(__dirname, '..', '..');
 export function synthStack(stack: TerraformStack): StackJson {
   invokeAspects(stack);
   return JSON.parse(JSON.stringify(stack.toTerraform())) as StackJson;
+}
+
+/**
+ * An app that synthesizes to a fresh temp directory. Provider validation is skipped: construct tests build bare stacks
+ * without provider blocks (the stacks under stacks/ add them).
+ */
+export function diskApp(): App {
+  return new App({ outdir: makeTempDir('cdktf-out'), skipValidation: true, stackTraces: false });
+}
+
+/**
+ * Synthesizes the stack's app (made with diskApp) into its outdir as `cdktf synth` does (assets copied next to cdk.tf.json); returns the
+ * stack JSON and the stack's directory, against which Terraform resolves relative file() paths.
+ */
+export function synthStackToDisk(stack: TerraformStack): { json: StackJson; stackDir: string } {
+  const app = App.of(stack);
+  app.synth();
+  const stackDir = join(app.outdir, 'stacks', stack.node.id);
+  return { json: JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as StackJson, stackDir };
+}
+
+/** What Terraform reads for a `${file("assets/...")}` value: the file inside the stack directory it names. */
+export function fileFunctionContent(stackDir: string, value: string): string {
+  const match = /^\$\{file\("([^"\\]+)"\)\}$/.exec(value);
+  if (!match) throw new Error(`expected a \${file("...")} reference, got ${JSON.stringify(value.slice(0, 80))}`);
+  const file = resolve(stackDir, match[1]);
+  const inside = relative(stackDir, file);
+  if (isAbsolute(match[1]) || inside.startsWith('..')) throw new Error(`file() path ${match[1]} is outside the stack directory`);
+  return readFileSync(file, 'utf8');
 }
 
 function elements(block: Record<string, Record<string, Json>> | undefined, type?: string): SynthElement[] {
