@@ -28,7 +28,7 @@ if need haproxy; then
   log "haproxy present: $(haproxy -v 2>/dev/null | head -1)"
 else
   log "installing haproxy (apt)"
-  as_root apt-get update -qq
+  as_root apt-get update -qq >&2
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null
   log "installed: $(haproxy -v 2>/dev/null | head -1)"
 fi
