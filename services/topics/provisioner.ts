@@ -203,6 +203,47 @@ async function verifyApplied(admin: Admin, topics: readonly DesiredTopic[], time
   throw new Error(`after applying, the cluster still differs from the spec: ${differences.join('; ')}`);
 }
 
+/**
+ * New topics and partitions reach each broker's metadata cache a moment apart; a client bootstrapping through a load
+ * balancer may ask any broker. Wait until every broker serves every partition with a leader.
+ */
+async function waitForMetadataOnEveryBroker(
+  admin: Admin,
+  topics: readonly DesiredTopic[],
+  timeoutMs: number,
+  clientId: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const { brokers } = await admin.describeCluster();
+  for (const broker of brokers) {
+    const address = `${broker.host}:${broker.port}`;
+    const direct = new Kafka({ clientId, brokers: [address], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+    let lastSeen = 'no answer';
+    try {
+      await direct.connect();
+      for (;;) {
+        try {
+          const metadata = await direct.fetchTopicMetadata({ topics: topics.map((t) => t.name) });
+          const lagging = topics.filter((want) => {
+            const seen = metadata.topics.find((t) => t.name === want.name);
+            return !seen || seen.partitions.length < want.partitions || seen.partitions.some((p) => p.leader < 0);
+          });
+          if (lagging.length === 0) break;
+          lastSeen = `not yet complete: ${lagging.map((t) => t.name).join(', ')}`;
+        } catch (error) {
+          lastSeen = (error as Error).message;
+        }
+        if (Date.now() > deadline) {
+          throw new Error(`broker ${broker.nodeId} (${address}) does not serve the topics' metadata after ${timeoutMs} ms: ${lastSeen}`);
+        }
+        await sleep(200);
+      }
+    } finally {
+      await direct.disconnect().catch(() => undefined);
+    }
+  }
+}
+
 export async function provisionTopics(options: ProvisionOptions): Promise<ProvisionResult> {
   const log = options.logger ?? createLogger('topics');
   const expectedBrokers = options.expectedBrokers ?? PROVISION_DEFAULTS.expectedBrokers;
@@ -266,6 +307,7 @@ export async function provisionTopics(options: ProvisionOptions): Promise<Provis
     if (changed && !dryRun) {
       await runActions(admin, plan.actions, false);
       await verifyApplied(admin, topics);
+      await waitForMetadataOnEveryBroker(admin, topics, timeoutMs, options.clientId ?? PROVISION_DEFAULTS.clientId);
       log.info({ topics: outcomes.length }, 'topics applied and verified');
     }
     return { outcomes, brokers, changed, dryRun };

@@ -79,8 +79,14 @@ export class Pipeline {
         config: { 'min.insync.replicas': '2' },
       })),
     );
-    await pipeline.producer.connect();
-    if (options.collect ?? true) await pipeline.collector.start();
+    try {
+      await pipeline.producer.connect();
+      if (options.collect ?? true) await pipeline.collector.start();
+    } catch (error) {
+      // A half-built pipeline would keep the test process alive with open connections.
+      await pipeline.teardown();
+      throw error;
+    }
     return pipeline;
   }
 
