@@ -11,6 +11,7 @@ import { podPlacement } from '../k8s/placement';
 import { nonRootPodSecurityContext, restrictedContainerSecurityContext } from '../k8s/security';
 import { escapeTerraformTemplate } from '../k8s/terraform-escape';
 import { BrokerRackAwareness } from './rack-awareness';
+import { dataVolumeClaimTemplate } from '../k8s/stateful-storage';
 
 export interface ExternalListenerProps {
   /** Advertised host of each broker, `{id}` replaced by the broker id, e.g. 'broker-{id}.kafka.dev.internal'. */
@@ -300,16 +301,7 @@ export class KafkaCluster extends Construct {
             ],
           },
         },
-        volumeClaimTemplate: [
-          {
-            metadata: { name: 'data', labels: this.podLabels },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              storageClassName: props.storageClassName,
-              resources: { requests: { storage: `${storageGiB}Gi` } },
-            },
-          },
-        ],
+        volumeClaimTemplate: [dataVolumeClaimTemplate(this.podLabels, props.storageClassName, storageGiB)],
       },
     });
 

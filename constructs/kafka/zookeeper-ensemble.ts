@@ -15,6 +15,7 @@ import {
 import { podPlacement } from '../k8s/placement';
 import { escapeTerraformTemplate } from '../k8s/terraform-escape';
 import { nonRootPodSecurityContext, restrictedContainerSecurityContext } from '../k8s/security';
+import { dataVolumeClaimTemplate } from '../k8s/stateful-storage';
 
 export interface ZooKeeperEnsembleProps {
   readonly namespace: string;
@@ -214,16 +215,7 @@ export class ZooKeeperEnsemble extends Construct {
             volume: [{ name: 'config', configMap: { name: config.metadata.name, defaultMode: '0444' } }],
           },
         },
-        volumeClaimTemplate: [
-          {
-            metadata: { name: 'data', labels: this.podLabels },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              storageClassName: props.storageClassName,
-              resources: { requests: { storage: `${storageGiB}Gi` } },
-            },
-          },
-        ],
+        volumeClaimTemplate: [dataVolumeClaimTemplate(this.podLabels, props.storageClassName, storageGiB)],
       },
     });
 
