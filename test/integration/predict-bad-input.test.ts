@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { metricValue, type ServiceInstance } from '../../demo/instances';
-import { Pipeline } from './service-fixture';
+import { Pipeline, waitFor } from './service-fixture';
 
 const GOOD = '2001,1,17,3,1806,1810,1931,1934,US,375,N700,85,84,60,-3,-4,BWI,CLT,361,5,20,0,NA,0,NA,NA,NA,NA,NA,NO,NO';
 const fields = GOOD.split(',');
@@ -74,8 +74,12 @@ describe('prediction service: a bad-input corpus', () => {
     assert.equal(await instance.probe('/healthz'), 200);
     assert.equal(await instance.probe('/readyz'), 200);
     assert.ok(instance.running);
-    const metrics = await instance.metrics();
     const total = REJECTED.length + SCORED.length;
+    // The counters move once a batch's offsets are committed, a moment after its outputs are readable.
+    await waitFor('the counters to include every committed record', 10000, async () =>
+      metricValue(await instance.metrics(), 'predictor_records_in_total') >= total,
+    );
+    const metrics = await instance.metrics();
     assert.equal(metricValue(metrics, 'predictor_records_in_total'), total);
     assert.equal(metricValue(metrics, 'predictor_records_out_total'), SCORED.length);
     assert.equal(metricValue(metrics, 'predictor_records_dead_lettered_total'), REJECTED.length);
