@@ -100,7 +100,7 @@ async function main(): Promise<number> {
     process.stderr.write(`== node --test over ${files.length} file(s)${needsCluster ? ` with the cluster at ${env.KAFKA_BOOTSTRAP}` : ''}\n`);
     const code = await run(
       process.execPath,
-      ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=600000', '--test-force-exit', ...files],
+      ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=600000', ...files],
       env,
       (pid) => (testPid = pid),
     );
