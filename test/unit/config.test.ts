@@ -1,19 +1,11 @@
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, formatIssue, loadEnvironment, loadEnvironments, validateEnvironment } from '../../config';
 import { DEFAULTS } from '../../config/schema';
-import { makeTempDir as makeDir } from './synth-helpers';
+import { makeTempDir } from './synth-helpers';
 
-const created: string[] = [];
-after(() => { for (const dir of created) rmSync(dir, { recursive: true, force: true }); });
-
-function makeTempDir(prefix: string): string {
-  const dir = makeDir(prefix);
-  created.push(dir);
-  return dir;
-}
 
 type Mutable = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

@@ -1,19 +1,11 @@
 // Runs the real app entry (main.ts) in child processes, as `cdktf synth` does.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENVIRONMENTS } from '../../config/environments';
-import { makeTempDir as makeDir, providerBlocks, readSynthesizedStacks, runApp as runAppEntry } from './synth-helpers';
+import { makeTempDir, providerBlocks, readSynthesizedStacks, runApp as runAppEntry } from './synth-helpers';
 
-const created: string[] = [];
-after(() => { for (const dir of created) rmSync(dir, { recursive: true, force: true }); });
-
-function makeTempDir(prefix: string): string {
-  const dir = makeDir(prefix);
-  created.push(dir);
-  return dir;
-}
 
 function runApp(env: Record<string, string>, outdir: string = makeTempDir('airline-synth')) {
   return runAppEntry(env, outdir);

@@ -1,6 +1,7 @@
 // Helpers for tests that inspect synthesized Terraform JSON (shared by the platform, Kafka and prediction tests).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { after } from 'node:test';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { App, type TerraformStack } from 'cdktf';
@@ -131,8 +132,17 @@ export function readSynthesizedStacks(outdir: string): Record<string, StackJson>
   return stacks;
 }
 
+const createdTempDirs: string[] = [];
+// Registered once per test file that loads these helpers: its temp dirs go when the file's tests are done.
+after(() => {
+  for (const dir of createdTempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temp dir, removed after the calling test file finishes. */
 export function makeTempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  createdTempDirs.push(dir);
+  return dir;
 }
 
 export interface AppRun {
