@@ -64,6 +64,22 @@ export interface ReplayOptions {
  * Sends every record with acks=all, in small chunks paced to the rate. Several chunks stay in flight so a slow
  * acknowledgement does not throttle the replay. Returns the number of records acknowledged.
  */
+/**
+ * A send that failed was not acknowledged, so sending it again can duplicate but never lose a record. Leader changes
+ * (a broker killed mid-replay) can fail a request that a moment later succeeds.
+ */
+async function sendWithRetries(send: () => Promise<unknown>, attempts = 4, pauseMs = 500): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await send();
+      return;
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await sleep(pauseMs * attempt);
+    }
+  }
+}
+
 export async function replay(producer: Producer, records: readonly FlightLine[], options: ReplayOptions): Promise<number> {
   // Larger steps mean larger requests (more throughput); smaller steps, less waiting in the producer.
   const tickMs = options.tickMs ?? 250;
@@ -78,8 +94,8 @@ export async function replay(producer: Producer, records: readonly FlightLine[],
   while (queued < records.length && failure === undefined && !options.signal?.aborted) {
     const slice = records.slice(queued, queued + chunk);
     queued += slice.length;
-    const sending: Promise<void> = partitioned
-      .send(producer, options.topic, slice.map((record) => ({ key: record.key, value: record.value })))
+    const messages = slice.map((record) => ({ key: record.key, value: record.value }));
+    const sending: Promise<void> = sendWithRetries(() => partitioned.send(producer, options.topic, messages))
       .then(
         () => {
           acknowledged += slice.length;
