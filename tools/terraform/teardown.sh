@@ -33,6 +33,8 @@ done
 info="$(cd "$REPO_ROOT" && node --import tsx tools/terraform/env-info.ts "$env_name")" || exit 2
 eval "$info"
 emulator="${AWS_EMULATOR_ENDPOINT:-}"
+# The leftover check's venv is made first: the rehearsal's dead proxy below would stop pip as well.
+if [ "$ENV_TARGET" = aws ]; then boto3_bin="$(bash "$TF_TOOLS_DIR/venv.sh" boto3 "$BOTO3_PIP_SPEC")"; fi
 if [ -n "$emulator" ]; then
   # Rehearsal: only the emulator may be reached; anything else goes to a dead loopback proxy and fails here.
   export HTTPS_PROXY=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 NO_PROXY=127.0.0.1,localhost
@@ -131,10 +133,9 @@ if [ "$ENV_TARGET" != aws ]; then
   echo "environment $env_name has target $ENV_TARGET: no AWS resources to look for"
   exit 0
 fi
-bin="$(bash "$TF_TOOLS_DIR/venv.sh" boto3 "$BOTO3_PIP_SPEC")"
 endpoint_args=()
 if [ -n "$emulator" ]; then
   endpoint_args=(--endpoint "$emulator")
   export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
 fi
-"$bin/python" "$TF_TOOLS_DIR/find_leftovers.py" --env "$env_name" --region "$ENV_REGION" --cluster "$ENV_CLUSTER" "${endpoint_args[@]}"
+"$boto3_bin/python" "$TF_TOOLS_DIR/find_leftovers.py" --env "$env_name" --region "$ENV_REGION" --cluster "$ENV_CLUSTER" "${endpoint_args[@]}"
