@@ -34,6 +34,9 @@ export class OutputCollector {
   async start(): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: this.options.groupId,
+      // As in the service: kafkajs may keep fetching from a partition's old leader until its metadata expires
+      // (default 5 min), which would stall a reader started just before leaders move back to a restarted broker.
+      metadataMaxAge: 5000,
       readUncommitted: false,
       maxWaitTimeInMs: 200,
       sessionTimeout: 10000,

@@ -59,7 +59,8 @@ describe('prediction service: a broker killed mid-stream', () => {
       await cluster.startBroker(victimBroker, 120000);
       await cluster.waitForInSync(120000);
       const verify = await pipeline.freshCollector();
-      assert.ok(await verify.waitForKeys(records.length, 90000), 'all records readable after recovery');
+      const readable = await verify.waitForKeys(records.length, 90000);
+      assert.ok(readable, `all records readable after recovery: ${verify.distinctKeys()} of ${records.length} keys read`);
       assert.deepEqual(verify.missingKeys(records.map((r) => r.key)), []);
       t.diagnostic(`${verify.duplicateKeys().length} duplicates (allowed at-least-once)`);
     } finally {
