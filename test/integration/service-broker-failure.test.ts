@@ -58,10 +58,17 @@ describe('prediction service: a broker killed mid-stream', () => {
 
       await cluster.startBroker(victimBroker, 120000);
       await cluster.waitForInSync(120000);
-      const verify = await pipeline.freshCollector();
-      const readable = await verify.waitForKeys(records.length, 90000);
-      assert.ok(readable, `all records readable after recovery: ${verify.distinctKeys()} of ${records.length} keys read`);
-      assert.deepEqual(verify.missingKeys(records.map((r) => r.key)), []);
+      // A kafkajs reader can stall on a partition whose leader moves back to the restarted broker; a second fresh
+      // reader tells that apart from a lost record. Either way every key must be found.
+      const keys = records.map((r) => r.key);
+      let verify = await pipeline.freshCollector();
+      if (!(await verify.waitForKeys(records.length, 90000))) {
+        const missing = verify.missingKeys(keys);
+        t.diagnostic(`first reader: ${verify.distinctKeys()} of ${records.length} keys; missing ${missing.slice(0, 10).join(' ')}`);
+        verify = await pipeline.freshCollector();
+        await verify.waitForKeys(records.length, 90000);
+      }
+      assert.deepEqual(verify.missingKeys(keys), [], `all records readable after recovery: ${verify.distinctKeys()} of ${records.length} keys read`);
       t.diagnostic(`${verify.duplicateKeys().length} duplicates (allowed at-least-once)`);
     } finally {
       await pipeline.teardown();
