@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { splitLines } from '../../services/predictor/predict-cli';
+import { splitBufferLines, splitLines } from '../../services/predictor/lines';
 import { loadGolden } from './golden';
 
 const REPO = resolve(__dirname, '..', '..');
@@ -39,13 +39,32 @@ function runCli(stdin: Buffer, env: NodeJS.ProcessEnv = {}): Promise<{ code: num
   });
 }
 
-test('splitLines splits on \\n bytes across chunk borders and bounds oversized lines', async () => {
-  const chunks = [Buffer.from('ab'), Buffer.from('c\nde'), Buffer.from('\n\n'), Buffer.from('x'.repeat(10)), Buffer.from('\nlast')];
+async function collect(chunks: string[], maxBytes?: number): Promise<unknown[]> {
   const lines: unknown[] = [];
-  for await (const line of splitLines(Readable.from(chunks), 8)) {
+  for await (const line of splitLines(Readable.from(chunks.map((chunk) => Buffer.from(chunk))), maxBytes)) {
     lines.push(Buffer.isBuffer(line) ? line.toString() : line);
   }
-  assert.deepEqual(lines, ['abc', 'de', '', { oversizedBytes: 10 }, 'last']);
+  return lines;
+}
+
+test('splitLines splits on \\n bytes across chunk borders and bounds oversized lines', async () => {
+  assert.deepEqual(await collect(['ab', 'c\nde', '\n\n', 'x'.repeat(10), '\nlast'], 8), ['abc', 'de', '', { oversizedBytes: 10 }, 'last']);
+});
+
+test('splitLines: CR, LF and CRLF each end a line, mixed too, and a CRLF split across chunks counts once', async () => {
+  assert.deepEqual(await collect(['a\rb\rc\r']), ['a', 'b', 'c']);
+  assert.deepEqual(await collect(['a\r\nb\r\nc']), ['a', 'b', 'c']);
+  assert.deepEqual(await collect(['a\r', '\nb\r', '', '\n', 'c\n', '\rd']), ['a', 'b', 'c', '', 'd']);
+  assert.deepEqual(await collect(['a\rb\nc\r\nd\n\re\r\rf']), ['a', 'b', 'c', 'd', '', 'e', '', 'f']);
+  assert.deepEqual(await collect(['a\n\r\n']), ['a', '']);
+  // The text after the last line end is a line only when not empty.
+  assert.deepEqual(await collect(['a\n']), ['a']);
+  assert.deepEqual(await collect(['a\r\n']), ['a']);
+  assert.deepEqual(await collect(['a\r']), ['a']);
+  assert.deepEqual(await collect([]), []);
+  assert.deepEqual(await collect(['123456789\r\n12']), ['123456789', '12']);
+  assert.deepEqual(await collect(['123456789\r', '\n12'], 8), [{ oversizedBytes: 9 }, '12']);
+  assert.deepEqual(splitBufferLines(Buffer.from('a\rb\r\nc\nd')).map(String), ['a', 'b', 'c', 'd']);
 });
 
 test('npm run predict: header skipped, one JSON line per record, errors inline', needsData, async () => {
@@ -91,4 +110,23 @@ test('npm run predict: a missing model file fails with exit 1 and a clear log li
   assert.equal(code, 1);
   assert.equal(stdout, '');
   assert.match(stderr, /cannot read model file \/nonexistent\/model\.json/);
+});
+
+test('npm run predict: CR-only, CRLF and mixed line endings each give one prediction per record', needsData, async () => {
+  const rows = golden.filter((row) => row.kind === 'validation').slice(0, 3);
+  const records = rows.map((row) => row.line);
+  for (const [name, input] of [
+    ['CR only', `${HEADER}\r${records.join('\r')}\r`],
+    ['CRLF', `${HEADER}\r\n${records.join('\r\n')}\r\n`],
+    ['mixed', `${HEADER}\r${records[0]}\r\n${records[1]}\n${records[2]}`],
+  ]) {
+    const { code, stdout } = await runCli(Buffer.from(input, 'latin1'));
+    assert.equal(code, 0, name);
+    const lines = stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+    assert.deepEqual(
+      lines.map((line) => line.prediction),
+      rows.map((row) => row.prediction),
+      `${name}: ${stdout}`,
+    );
+  }
 });
