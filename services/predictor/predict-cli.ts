@@ -1,7 +1,7 @@
 // npm run predict: CSV flight records on stdin -> one JSON line per record on stdout.
 //   {"prediction":"YES"|"NO","probability":p}   or   {"error":"<reason>"}
-// A header line first is skipped. CR, LF and CRLF all end a record (lines.ts); records are split as bytes (not
-// decoded first), so each is parsed from its own bytes. Env: MODEL_PATH (default model/model.json).
+// A header line first is skipped. CR, LF and CRLF all end a record (lines.ts); records are split as bytes and
+// decoded as Latin-1, the data set's encoding. Env: MODEL_PATH (default model/model.json).
 
 import type { Readable, Writable } from 'node:stream';
 import { once } from 'node:events';

@@ -20,6 +20,10 @@ const goldenFile = loadGolden();
 const needsData = { skip: 'skip' in goldenFile ? goldenFile.skip : undefined };
 const golden = 'skip' in goldenFile ? [] : goldenFile.rows;
 
+function withColumn(line: string, index: number, value: string): string {
+  return line.split(',').map((field, i) => (i === index ? value : field)).join(',');
+}
+
 function runCli(stdin: Buffer, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CLI], {
@@ -70,7 +74,8 @@ test('splitLines: CR, LF and CRLF each end a line, mixed too, and a CRLF split a
 test('npm run predict: header skipped, one JSON line per record, errors inline', needsData, async () => {
   const validation = golden.filter((row) => row.kind === 'validation').slice(0, 3);
   const unseen = golden.find((row) => row.kind === 'unseen-and-na')!;
-  const latin1 = Buffer.concat([Buffer.from(validation[0].line.slice(0, 30)), Buffer.from([0xe4]), Buffer.from(validation[0].line.slice(30))]);
+  // validation[0] with a Latin-1 TailNum (bytes that are not UTF-8): scored like the line itself.
+  const latin1 = Buffer.from(withColumn(validation[0].line, 10, 'N7\u00e4\u00e6'), 'latin1');
   const input = Buffer.concat([
     Buffer.from(`${HEADER}\n${validation[0].line}\r\n${validation[1].line}\n1987,10\n\n`),
     latin1,
@@ -89,13 +94,13 @@ test('npm run predict: header skipped, one JSON line per record, errors inline',
   expectScore(1, validation[1]);
   assert.deepEqual(lines[2], { error: 'expected 31 columns, got 2' });
   assert.deepEqual(lines[3], { error: 'empty line' });
-  assert.deepEqual(lines[4], { error: 'not valid UTF-8' });
+  expectScore(4, validation[0]);
   assert.deepEqual(lines[5], { error: 'line too long: 5000 bytes (max 4096)' });
   expectScore(6, unseen);
   expectScore(7, validation[2]);
   const summary = stderr.trim().split('\n').map((line) => JSON.parse(line)).find((entry) => entry.msg === 'done');
   assert.equal(summary.records, 8);
-  assert.equal(summary.errors, 4);
+  assert.equal(summary.errors, 3);
 });
 
 test('npm run predict: a header later in the input is an error, not skipped', async () => {
@@ -129,4 +134,23 @@ test('npm run predict: CR-only, CRLF and mixed line endings each give one predic
       `${name}: ${stdout}`,
     );
   }
+});
+
+test('npm run predict: out-of-range numbers get an error naming field, value and range; NA is scored', async () => {
+  const input = [
+    HEADER,
+    withColumn(MADE_UP, 18, '-446'),
+    withColumn(MADE_UP, 9, '1e308'),
+    withColumn(MADE_UP, 5, '2399'),
+    withColumn(withColumn(MADE_UP, 18, 'NA'), 12, 'NA'),
+  ].join('\n');
+  const { stdout } = await runCli(Buffer.from(`${input}\n`));
+  const lines = stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+  assert.deepEqual(lines.slice(0, 3), [
+    { error: 'Distance out of range: -446 (accepted: 1..12500 miles)' },
+    { error: 'FlightNum out of range: 1e308 (accepted: integer 1..9999)' },
+    { error: 'CRSDepTime out of range: 2399 (accepted: hhmm 0000..2400, minutes 00..59)' },
+  ]);
+  assert.deepEqual(Object.keys(lines[3]), ['prediction', 'probability']);
+  assert.equal(lines.length, 4);
 });
