@@ -3,11 +3,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Producer } from 'kafkajs';
 import { PartitionedSender } from '../services/common/partitioned-send';
+import { splitBufferLines } from '../services/predictor/lines';
 import { REPO_ROOT, sleep } from './instances';
 
 export interface FlightLine {
   key: string;
-  /** The CSV line exactly as stored (some lines hold Latin-1 bytes; they are sent unchanged). */
+  /** The CSV line exactly as stored, without its line end (Latin-1: some lines hold bytes above 0x7F; sent unchanged). */
   value: Buffer;
   /** IsDepDelayed from the line, for accuracy; null when absent. */
   label: 'YES' | 'NO' | null;
@@ -20,27 +21,25 @@ export function dataFilePath(): string {
   return path;
 }
 
-/** Up to `limit` records (all when undefined), header skipped, keys `<keyPrefix><n>`. */
+/**
+ * Up to `limit` records (all when undefined), header skipped, keys `<keyPrefix><n>`. CR, LF and CRLF all end a
+ * record (the same splitter as `npm run predict`); empty lines are not records here.
+ */
 export function readFlightLines(path: string, limit: number | undefined, keyPrefix: string): FlightLine[] {
-  const bytes = readFileSync(path);
   const lines: FlightLine[] = [];
-  let start = 0;
   let first = true;
-  while (start < bytes.length && (limit === undefined || lines.length < limit)) {
-    let end = bytes.indexOf(0x0a, start);
-    if (end < 0) end = bytes.length;
-    const value = bytes.subarray(start, end > start && bytes[end - 1] === 0x0d ? end - 1 : end);
-    start = end + 1;
+  for (const value of splitBufferLines(readFileSync(path))) {
+    if (limit !== undefined && lines.length >= limit) break;
+    const text = value.toString('latin1');
     if (first) {
       first = false;
-      if (value.toString('latin1').startsWith('Year,')) continue;
+      if (text.startsWith('Year,')) continue;
     }
     if (value.length === 0) continue;
-    const text = value.toString('latin1');
     const label = text.slice(text.lastIndexOf(',') + 1);
     lines.push({
       key: `${keyPrefix}${lines.length}`,
-      value: Buffer.from(value),
+      value,
       label: label === 'YES' || label === 'NO' ? label : null,
     });
   }

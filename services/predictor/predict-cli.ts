@@ -1,62 +1,15 @@
 // npm run predict: CSV flight records on stdin -> one JSON line per record on stdout.
 //   {"prediction":"YES"|"NO","probability":p}   or   {"error":"<reason>"}
-// A header line first is skipped. Lines are split on \n bytes (not decoded first) so non-UTF-8 records
-// are reported instead of being silently repaired. Env: MODEL_PATH (default model/model.json).
+// A header line first is skipped. CR, LF and CRLF all end a record (lines.ts); records are split as bytes and
+// decoded as Latin-1, the data set's encoding. Env: MODEL_PATH (default model/model.json).
 
 import type { Readable, Writable } from 'node:stream';
 import { once } from 'node:events';
 import { createLogger } from '../common/logger';
 import { MAX_RECORD_BYTES } from './flight-record';
+import { splitLines } from './lines';
 import { predictRaw, type PredictionOutcome } from './predict';
 import { Scorer } from './scorer';
-
-/** A line longer than the limit: only its length is kept. */
-export interface OversizedLine {
-  oversizedBytes: number;
-}
-
-const NEWLINE = 0x0a;
-
-/**
- * Splits a byte stream into lines (without the \n). Memory stays bounded: a line over `maxBytes`
- * is dropped while reading and reported as OversizedLine. A final line without \n is yielded too.
- */
-export async function* splitLines(
-  input: AsyncIterable<Buffer | string>,
-  maxBytes = MAX_RECORD_BYTES,
-): AsyncGenerator<Buffer | OversizedLine> {
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let oversized = false;
-  const take = (piece: Buffer): void => {
-    pendingBytes += piece.length;
-    if (oversized) return;
-    if (pendingBytes > maxBytes) {
-      oversized = true;
-      pending = [];
-    } else if (piece.length > 0) {
-      pending.push(piece);
-    }
-  };
-  const finish = (): Buffer | OversizedLine => {
-    const line = oversized ? { oversizedBytes: pendingBytes } : Buffer.concat(pending, pendingBytes);
-    pending = [];
-    pendingBytes = 0;
-    oversized = false;
-    return line;
-  };
-  for await (const chunk of input) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-    let start = 0;
-    for (let nl = bytes.indexOf(NEWLINE, start); nl !== -1; nl = bytes.indexOf(NEWLINE, start)) {
-      take(bytes.subarray(start, nl));
-      yield finish();
-      start = nl + 1;
-    }
-    take(bytes.subarray(start));
-  }
-  if (pendingBytes > 0) yield finish();
-}
 
 export function formatOutcome(outcome: PredictionOutcome): string {
   return outcome.ok
@@ -77,7 +30,7 @@ export async function predictStream(
 ): Promise<PredictStreamSummary> {
   const summary: PredictStreamSummary = { records: 0, errors: 0 };
   let first = true;
-  for await (const line of splitLines(input)) {
+  for await (const line of splitLines(input, MAX_RECORD_BYTES)) {
     const outcome: PredictionOutcome = Buffer.isBuffer(line)
       ? predictRaw(scorer, line)
       : { ok: false, reason: `line too long: ${line.oversizedBytes} bytes (max ${MAX_RECORD_BYTES})` };

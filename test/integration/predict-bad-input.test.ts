@@ -11,7 +11,6 @@ const withField = (index: number, value: string) => fields.map((f, i) => (i === 
 const REJECTED: Array<{ key: string; value: Buffer | string | null; reason: RegExp }> = [
   { key: 'too-few-columns', value: fields.slice(0, 12).join(','), reason: /expected 31 columns, got 12/ },
   { key: 'too-many-columns', value: `${GOOD},extra`, reason: /expected 31 columns, got 32/ },
-  { key: 'latin1-bytes', value: Buffer.from(withField(10, 'N700\u00e9\u00e8'), 'latin1'), reason: /UTF-8/ },
   { key: 'empty-value', value: '', reason: /empty/ },
   { key: 'null-value', value: null, reason: /empty/ },
   { key: 'blank-line', value: '   ', reason: /empty line/ },
@@ -19,14 +18,21 @@ const REJECTED: Array<{ key: string; value: Buffer | string | null; reason: RegE
   { key: 'header-line', value: 'Year,Month,DayofMonth,DayOfWeek,DepTime,CRSDepTime,ArrTime,CRSArrTime,UniqueCarrier,FlightNum,TailNum,ActualElapsedTime,CRSElapsedTime,AirTime,ArrDelay,DepDelay,Origin,Dest,Distance,TaxiIn,TaxiOut,Cancelled,CancellationCode,Diverted,CarrierDelay,WeatherDelay,NASDelay,SecurityDelay,LateAircraftDelay,IsArrDelayed,IsDepDelayed', reason: /header/ },
   { key: 'na-everywhere', value: Array(31).fill('NA').join(','), reason: /Year is missing/ },
   { key: 'month-not-a-number', value: withField(1, 'x'), reason: /Month/ },
+  { key: 'negative-distance', value: withField(18, '-361'), reason: /^Distance out of range: -361 \(accepted: 1\.\.12500 miles\)$/ },
+  { key: 'huge-flightnum', value: withField(9, '1e308'), reason: /^FlightNum out of range: 1e308 \(accepted: integer 1\.\.9999\)$/ },
+  { key: 'negative-elapsed', value: withField(12, '-84'), reason: /^CRSElapsedTime out of range: -84 / },
+  { key: 'departure-2399', value: withField(5, '2399'), reason: /^CRSDepTime out of range: 2399 \(accepted: hhmm 0000\.\.2400, minutes 00\.\.59\)$/ },
 ];
 
-/** Inputs the scorer handles (missing values, unseen categories): they get a prediction. */
-const SCORED: Array<{ key: string; value: string }> = [
+/** Inputs the scorer handles (Latin-1 bytes, missing values, unseen categories): they get a prediction. */
+const SCORED: Array<{ key: string; value: Buffer | string }> = [
   { key: 'good', value: GOOD },
   { key: 'na-except-date', value: [...fields.slice(0, 3), ...Array(28).fill('NA')].join(',') },
   { key: 'unknown-carrier', value: withField(8, 'ZZ') },
   { key: 'unknown-airports', value: withField(17, 'XYZ').replace(',BWI,', ',QQQ,') },
+  // The data set is Latin-1: a TailNum with bytes that are not UTF-8 is data, not an error.
+  { key: 'latin1-bytes', value: Buffer.from(withField(10, 'N700\u00e9\u00e8'), 'latin1') },
+  { key: 'na-distance-and-elapsed', value: withField(18, 'NA').replace(',85,84,', ',85,NA,') },
 ];
 
 describe('prediction service: a bad-input corpus', () => {
@@ -68,6 +74,11 @@ describe('prediction service: a bad-input corpus', () => {
       assert.ok(!pipeline.collector.deadLetters.has(key), `${key}: not dead-lettered`);
     }
     assert.equal(pipeline.collector.predictions.get('unknown-carrier')![0].message.flight.carrier, 'ZZ');
+    // Same flight, same features: the Latin-1 TailNum changes nothing but the bytes kept in the input record.
+    const good = pipeline.collector.predictions.get('good')![0].message;
+    const latin1 = pipeline.collector.predictions.get('latin1-bytes')![0].message;
+    assert.equal(latin1.probability, good.probability);
+    assert.deepEqual(latin1.flight, good.flight);
   });
 
   it('stays healthy and counts in = out + dead-lettered', async () => {

@@ -57,7 +57,7 @@ export function loadGolden(dataPath = DATA_PATH): GoldenFile | { skip: string } 
         `SHA-256 ${header.dataSha256}: use that data file (AIRLINE_DATA) or retrain (npm run train)`,
     );
   }
-  const lines = data.toString('utf8').split('\n');
+  const lines = data.toString('latin1').split('\n'); // the data set's encoding, as the trainer reads it
   return {
     model: String(header.model),
     rows: rows.map((row, i) => {

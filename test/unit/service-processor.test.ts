@@ -43,12 +43,17 @@ describe('processBatch (the pure batch transform)', () => {
 
   it('dead-letters with the original bytes, the reason and the source position in headers', () => {
     const latin1 = Buffer.from('2003,6,9,1,1440,1435,1618,1610,WN,2417,N\u00e9,98', 'latin1');
-    const { deadLetters } = processBatch(scorer, [record(latin1, 7), record('x,y', 8), record(null, 9)], context);
+    const { deadLetters } = processBatch(
+      scorer,
+      [record(latin1, 7), record('x,y', 8), record(null, 9), record(GOOD.replace(',446,', ',-446,'), 10)],
+      context,
+    );
     assert.ok(deadLetters[0].value!.equals(latin1));
     assert.equal(deadLetters[0].kind, 'malformed');
-    assert.match(deadLetters[0].reason, /UTF-8/);
+    assert.equal(deadLetters[0].reason, 'expected 31 columns, got 12');
     assert.match(deadLetters[1].reason, /expected 31 columns, got 2/);
     assert.equal(deadLetters[2].kind, 'empty');
+    assert.equal(deadLetters[3].reason, 'Distance out of range: -446 (accepted: 1..12500 miles)');
     assert.deepEqual(deadLetters[0].headers, {
       reason: deadLetters[0].reason,
       'source-topic': 'in',
@@ -57,6 +62,15 @@ describe('processBatch (the pure batch transform)', () => {
       'source-timestamp': '1700000000007',
       'instance-id': 'p-9',
     });
+  });
+
+  it('scores a record whose TailNum holds Latin-1 bytes (not UTF-8) like the same record without them', () => {
+    const latin1 = Buffer.from(GOOD.replace('N000XX', 'N7\u00e9\u00e8'), 'latin1');
+    const { predictions, deadLetters } = processBatch(scorer, [record(latin1, 5), record(GOOD, 6)], context);
+    assert.equal(deadLetters.length, 0);
+    const [fromLatin1, fromPlain] = predictions.map((p) => JSON.parse(p.value!.toString()) as PredictionMessage);
+    assert.equal(fromLatin1.probability, fromPlain.probability);
+    assert.deepEqual(fromLatin1.flight, fromPlain.flight);
   });
 
   it('dead-letters a record the scorer throws on, and carries on with the batch', () => {
