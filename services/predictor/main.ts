@@ -5,7 +5,7 @@ import { exitOnSignals } from '../common/shutdown';
 import { ConfigError, loadServiceConfig, type ServiceConfig } from './config';
 import { PredictorMetrics } from './metrics';
 import { Scorer } from './scorer';
-import { PredictionService } from './service';
+import { PredictorRuntime } from './predictor-runtime';
 
 /** Exit codes: 0 clean stop, 1 runtime failure, 2 bad configuration, 3 model could not be loaded. */
 const EXIT = { ok: 0, failure: 1, badConfig: 2, badModel: 3 } as const;
@@ -32,7 +32,7 @@ async function main(): Promise<number> {
   }
 
   const metrics = new PredictorMetrics({ instance: config.instanceId, mode: config.deliveryMode });
-  const service = new PredictionService({
+  const service = new PredictorRuntime({
     config,
     scorer,
     logger,

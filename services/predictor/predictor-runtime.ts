@@ -1,0 +1,193 @@
+import { Kafka, type Admin, type EachBatchPayload } from 'kafkajs';
+import { delay } from '../common/delay';
+import { kafkaLogCreator, kafkaLogLevel } from '../common/kafka-logging';
+import type { Logger } from '../common/logger';
+import { PartitionedSender } from '../common/partitioned-send';
+import type { ProbeResult } from '../common/probe-server';
+import type { ServiceConfig } from './config';
+import { AtLeastOnceDelivery } from './delivery/at-least-once';
+import { ExactlyOnceDelivery } from './delivery/exactly-once';
+import type { BatchOffsets, DeliveryContext, DeliveryStrategy } from './delivery/strategy';
+import { GroupMember } from './group-member';
+import type { PredictorMetrics } from './metrics';
+import { OutputProducer, hasStaleMetadata } from './output-producer';
+import { processBatch } from './processor';
+import type { Scorer } from './scorer';
+import { StallWatchdog } from './stall-watchdog';
+
+export interface PredictorRuntimeDeps {
+  config: ServiceConfig;
+  scorer: Scorer;
+  logger: Logger;
+  metrics: PredictorMetrics;
+  /** Called when the consumer stops for good (kafkajs gave up); the caller should exit non-zero. */
+  onFatal?: (error: Error) => void;
+}
+
+/**
+ * One prediction service instance at run time: a consumer-group member reading the input topic, writing
+ * predictions and dead letters with the configured delivery strategy (at-least-once or exactly-once), watched for
+ * stalls.
+ */
+export class PredictorRuntime {
+  private readonly kafka: Kafka;
+  private readonly producer: OutputProducer;
+  private readonly member: GroupMember;
+  private readonly watchdog: StallWatchdog;
+  private readonly delivery: DeliveryStrategy;
+  private sender: PartitionedSender | undefined;
+
+  constructor(private readonly deps: PredictorRuntimeDeps) {
+    const { config, logger, metrics } = deps;
+    this.kafka = new Kafka({
+      clientId: `airline-predictor-${config.instanceId}`,
+      brokers: config.bootstrap,
+      connectionTimeout: 3000,
+      logLevel: kafkaLogLevel(config.kafkaLogLevel),
+      logCreator: kafkaLogCreator(logger.child({ component: 'kafkajs' })),
+      // Broker fail-over (controller notices, leader moves) can take tens of seconds: keep retrying that long.
+      retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 12 },
+    });
+    this.producer = new OutputProducer(this.kafka, config, metrics);
+    const context: DeliveryContext = {
+      config,
+      logger,
+      producer: () => this.producer.current,
+      outputs: () => this.sender!,
+    };
+    this.delivery = config.deliveryMode === 'exactly-once' ? new ExactlyOnceDelivery(context) : new AtLeastOnceDelivery(context);
+    this.member = new GroupMember(this.kafka, {
+      config,
+      logger,
+      metrics,
+      partitionsConsumedConcurrently: this.delivery.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.processAndCommit(payload),
+      onFatal: deps.onFatal,
+    });
+    this.watchdog = new StallWatchdog(this.member, config);
+  }
+
+  /** Connects, checks the topics exist (waiting up to `startupTimeoutMs`), joins the group and starts consuming. */
+  async start(startupTimeoutMs = 60000): Promise<void> {
+    const { config, logger } = this.deps;
+    this.member.connecting();
+    await this.waitForTopics(startupTimeoutMs);
+    await this.producer.connect();
+    await this.member.run();
+    this.watchdog.start();
+    logger.info(
+      {
+        groupId: config.groupId,
+        inputTopic: config.inputTopic,
+        outputTopic: config.outputTopic,
+        deadLetterTopic: config.deadLetterTopic,
+        deliveryMode: config.deliveryMode,
+        modelVersion: this.deps.scorer.modelVersion,
+      },
+      'consumer started',
+    );
+  }
+
+  /** Leaves the group at once (LeaveGroup on disconnect) so partitions move without waiting for the session. */
+  async stop(): Promise<void> {
+    if (this.member.phase === 'stopped') return;
+    this.member.stopping();
+    await this.watchdog.stop();
+    const { logger } = this.deps;
+    await this.member.leave();
+    await this.producer.disconnect().catch((error: unknown) => logger.warn({ err: error }, 'producer disconnect'));
+    this.member.stopped();
+    logger.info('left the consumer group and disconnected');
+  }
+
+  liveness(): ProbeResult {
+    return this.member.liveness();
+  }
+
+  readiness(): ProbeResult {
+    return this.member.readiness();
+  }
+
+  private async waitForTopics(timeoutMs: number): Promise<void> {
+    const { config, logger } = this.deps;
+    const wanted = [config.inputTopic, config.outputTopic, config.deadLetterTopic];
+    const admin: Admin = this.kafka.admin();
+    const deadline = Date.now() + timeoutMs;
+    try {
+      await admin.connect();
+      for (;;) {
+        const existing = new Set(await admin.listTopics());
+        const missing = wanted.filter((topic) => !existing.has(topic));
+        if (missing.length === 0) {
+          const metadata = await admin.fetchTopicMetadata({ topics: [config.outputTopic, config.deadLetterTopic] });
+          this.sender = new PartitionedSender(new Map(metadata.topics.map((topic) => [topic.name, topic.partitions.length])));
+          return;
+        }
+        if (Date.now() >= deadline) {
+          throw new Error(
+            `topics missing after ${timeoutMs} ms: ${missing.join(', ')} (create them with the topic provisioner)`,
+          );
+        }
+        logger.warn({ missing }, 'waiting for topics');
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private async processAndCommit(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const { config, scorer, metrics, logger } = this.deps;
+    const startedAt = process.hrtime.bigint();
+    const result = processBatch(scorer, batch.messages, {
+      topic: batch.topic,
+      partition: batch.partition,
+      instanceId: config.instanceId,
+    });
+    // The committed position is the offset after the batch's last record.
+    const nextOffset = (BigInt(batch.lastOffset()) + 1n).toString();
+    const offsets: BatchOffsets = { topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: nextOffset }] }] };
+
+    try {
+      const committed = await Promise.race([
+        this.delivery.deliver(result, offsets, payload),
+        delay(config.stallTimeoutMs * 2).then(() => {
+          throw new BatchTimeoutError(`produce/commit did not finish within ${config.stallTimeoutMs * 2} ms`);
+        }),
+      ]);
+      if (!committed) return;
+    } catch (error) {
+      metrics.batchesFailed.inc();
+      if (error instanceof BatchTimeoutError) {
+        logger.error({ partition: batch.partition }, 'producer stuck; replacing it');
+        await this.producer.replace();
+      } else if (hasStaleMetadata(error) && !this.producer.replacedWithin(2000)) {
+        // kafkajs refreshes producer metadata only every 5 minutes: a new producer learns the new leaders now.
+        logger.warn({ partition: batch.partition }, 'producer metadata names a gone broker; replacing the producer');
+        await this.producer.replace();
+      }
+      logger.warn(
+        { err: error, partition: batch.partition, firstOffset: batch.firstOffset(), size: batch.messages.length },
+        'batch failed; it will be processed again',
+      );
+      throw error;
+    }
+    payload.resolveOffset(batch.lastOffset());
+    this.member.committed();
+
+    const doneAt = Date.now();
+    metrics.recordsIn.inc(batch.messages.length);
+    metrics.recordsOut.inc(result.predictions.length);
+    for (const dead of result.deadLetters) metrics.recordsDeadLettered.inc({ kind: dead.kind });
+    for (const message of batch.messages) metrics.recordLatencySeconds.observe((doneAt - Number(message.timestamp)) / 1000);
+    metrics.batchSeconds.observe(Number(process.hrtime.bigint() - startedAt) / 1e9);
+    if (result.deadLetters.length > 0) {
+      logger.debug({ partition: batch.partition, count: result.deadLetters.length }, 'records dead-lettered');
+    }
+    // A heartbeat to a coordinator that just died may hang; the next batch heartbeats again.
+    await Promise.race([payload.heartbeat(), delay(5000)]);
+  }
+}
+
+class BatchTimeoutError extends Error {}
