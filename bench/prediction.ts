@@ -6,10 +6,8 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
-import { OutputCollector, percentile } from '../demo/collector';
-import { ServiceInstance } from '../demo/instances';
-import { dataFilePath, readFlightLines, replay } from '../demo/replay';
-import { deleteTopics, ensureTopics } from '../demo/topics';
+import { OutputCollector, percentile, ServiceInstance, dataFilePath, readFlightLines, replay, deleteTopics, ensureTopics } from '../test/harness/demo';
+import { topicVariables } from '../contracts/predictor-env';
 import { attachLocalCluster, defaultStatePath, startLocalCluster, type LocalCluster } from '../local/cluster';
 import { benchScoring } from './scoring';
 
@@ -48,9 +46,7 @@ async function withPipeline<T>(
           logDir: rig.logDir,
           env: {
             KAFKA_BOOTSTRAP: rig.bootstrap,
-            INPUT_TOPIC: topics.input,
-            OUTPUT_TOPIC: topics.output,
-            DEAD_LETTER_TOPIC: topics.deadLetter,
+            ...topicVariables(topics),
             GROUP_ID: `bench-group-${unique}`,
             DELIVERY_MODE: mode,
           },

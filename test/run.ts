@@ -11,7 +11,7 @@ import { readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startLocalCluster, stopLocalCluster, type LocalCluster } from '../local/cluster';
-import { createLogger } from '../services/common/logger';
+import { createLogger } from '../contracts/logging';
 
 const ROOT = path.resolve(__dirname, '..');
 const log = createLogger('test-run');

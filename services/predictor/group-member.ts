@@ -1,6 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { delay } from '../common/delay';
-import type { Logger } from '../common/logger';
+import type { Logger } from '../../contracts/logging';
 import type { ProbeResult } from '../common/probe-server';
 import type { ServiceConfig } from './config';
 import type { PredictorMetrics } from './metrics';

@@ -1,8 +1,9 @@
 // Entry point of one prediction service instance (`npm run service`; bundled for Kubernetes by the construct).
-import { createLogger } from '../common/logger';
+import { createLogger } from '../../contracts/logging';
 import { startProbeServer } from '../common/probe-server';
 import { exitOnSignals } from '../common/shutdown';
-import { ConfigError, loadServiceConfig, type ServiceConfig } from './config';
+import { ConfigError } from '../../contracts/config-error';
+import { loadServiceConfig, type ServiceConfig } from './config';
 import { PredictorMetrics } from './metrics';
 import { Scorer } from './scorer';
 import { PredictorRuntime } from './predictor-runtime';
@@ -16,7 +17,7 @@ async function main(): Promise<number> {
     config = loadServiceConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
+      process.stderr.write(`invalid prediction service configuration:\n${error.message}\n`);
       return EXIT.badConfig;
     }
     throw error;

@@ -1,7 +1,7 @@
 import { Kafka, type Admin, type EachBatchPayload } from 'kafkajs';
 import { delay } from '../common/delay';
 import { kafkaLogCreator, kafkaLogLevel } from '../common/kafka-logging';
-import type { Logger } from '../common/logger';
+import type { Logger } from '../../contracts/logging';
 import { PartitionedSender } from '../common/partitioned-send';
 import type { ProbeResult } from '../common/probe-server';
 import type { ServiceConfig } from './config';

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { sleep } from '../../demo/instances';
-import { dataFilePath, readFlightLines, replay } from '../../demo/replay';
-import { Pipeline } from './service-fixture';
+import { sleep, dataFilePath, readFlightLines, replay } from '../harness/demo';
+import { Pipeline } from '../harness/service-pipeline';
 
 /**
  * Streams records while one of three instances is killed with SIGKILL (no LeaveGroup, no flush); returns what

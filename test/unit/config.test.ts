@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, formatIssue, loadEnvironment, loadEnvironments, validateEnvironment } from '../../config';
 import { DEFAULTS } from '../../config/schema';
-import { makeTempDir } from './synth-helpers';
+import { makeTempDir } from '../harness/synth';
 
 
 type Mutable = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

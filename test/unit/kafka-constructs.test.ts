@@ -2,14 +2,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TerraformStack, Testing } from 'cdktf';
-import { BROKER_DEFAULTS, ZOOKEEPER_DEFAULTS } from '../../local/broker-config';
+import { BROKER_DEFAULTS, ZOOKEEPER_DEFAULTS } from '../../contracts/kafka-settings';
 import { ZooKeeperEnsemble } from '../../constructs/kafka/zookeeper-ensemble';
 import { KafkaCluster } from '../../constructs/kafka/kafka-cluster';
 import { BootstrapVip, INTERNAL_NLB_ANNOTATIONS } from '../../constructs/kafka/bootstrap-vip';
 import { KafkaTopics } from '../../constructs/kafka/kafka-topics';
 import { EncryptedGp3StorageClass } from '../../constructs/kafka/storage-class';
 import { KafkaExternalDns } from '../../constructs/kafka/external-dns';
-import { resourcesOfType, synthStack, type Json, type StackJson } from './synth-helpers';
+import { resourcesOfType, synthStack, type Json, type StackJson } from '../harness/synth';
 
 function build(compose: (stack: TerraformStack) => void): StackJson {
   const stack = new TerraformStack(Testing.app(), 'test');

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, loadServiceConfig } from '../../services/predictor/config';
+import { ConfigError } from '../../contracts/config-error';
+import { loadServiceConfig } from '../../services/predictor/config';
 
 const REPO = join(__dirname, '..', '..');
 
@@ -11,7 +12,7 @@ function problemsOf(env: Record<string, string>): string[] {
     loadServiceConfig(env);
   } catch (error) {
     assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
-    return error.problems;
+    return error.issues.map((issue) => `${issue.field}: ${issue.problem}`);
   }
   assert.fail('expected the configuration to be refused');
 }

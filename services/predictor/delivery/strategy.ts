@@ -1,5 +1,5 @@
 import type { EachBatchPayload, Producer } from 'kafkajs';
-import type { Logger } from '../../common/logger';
+import type { Logger } from '../../../contracts/logging';
 import type { MessageSender, PartitionedSender } from '../../common/partitioned-send';
 import type { ServiceConfig } from '../config';
 import type { BatchResult } from '../processor';
