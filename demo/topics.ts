@@ -1,6 +1,6 @@
 // Topic set-up for the demo, benchmark and tests.
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import type { TopicSpec } from '../config/schema';
+import type { TopicSpec } from '../contracts/topics';
 import { createLogger } from '../contracts/logging';
 import { provisionTopics } from '../services/topics/provisioner';
 

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { TerraformStack } from 'cdktf';
 import { CONFIG_MAP_MAX_BYTES } from '../../constructs/k8s/node-app-bundle';
-import { PredictionService, type PredictionServiceProps } from '../../constructs/prediction/prediction-service';
+import { PREDICTION_DEFAULTS, PredictionService, type PredictionServiceProps } from '../../constructs/prediction/prediction-service';
+import { predictorEnvSchema } from '../../contracts/predictor-env';
+import { PREDICTOR_GROUP_ID } from '../../contracts/topics';
+import { loadServiceConfig } from '../../services/predictor/config';
 import { REPO_ROOT, diskApp, fileFunctionContent, makeTempDir, resourcesOfType, synthStackToDisk, type Json, type StackJson } from '../harness/synth';
 
 const BASE: PredictionServiceProps = {
@@ -116,6 +119,18 @@ describe('PredictionService construct', () => {
     assert.equal(env.MODEL_PATH, '/model/model.json');
     assert.equal(env.INSTANCE_ID.field_ref.field_path, 'metadata.name');
     assert.equal(envOf(synth().stack).DELIVERY_MODE, 'at-least-once');
+  });
+
+  it('writes only variables the service parses, and the service accepts them as they are', () => {
+    const env = envOf(prod);
+    const literal = Object.fromEntries(Object.entries(env).filter(([, value]) => typeof value === 'string')) as Record<string, string>;
+    const config = loadServiceConfig({ ...literal, INSTANCE_ID: 'airline-predictor-0' });
+    assert.equal(config.deliveryMode, 'exactly-once');
+    assert.equal(config.groupId, PREDICTOR_GROUP_ID);
+    assert.equal(config.http.port, PREDICTION_DEFAULTS.httpPort);
+    assert.equal(config.modelPath, '/model/model.json');
+    const known = new Set(Object.keys(predictorEnvSchema.innerType().shape));
+    assert.deepEqual(Object.keys(env).filter((name) => !known.has(name)), ['NODE_ENV']);
   });
 
   it('ships the model in its own ConfigMap under 1 MiB, mounted read-only at /model', () => {
