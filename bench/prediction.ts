@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { OutputCollector, percentile, ServiceInstance, dataFilePath, readFlightLines, replay, deleteTopics, ensureTopics } from '../test/harness/demo';
 import { topicVariables } from '../contracts/predictor-env';
+import { defaultTopicSpec } from '../contracts/topics';
 import { attachLocalCluster, defaultStatePath, startLocalCluster, type LocalCluster } from '../local/cluster';
 import { benchScoring } from './scoring';
 
@@ -30,7 +31,7 @@ async function withPipeline<T>(
   const topics = { input: `bench-in-${unique}`, output: `bench-out-${unique}`, deadLetter: `bench-dlq-${unique}` };
   await ensureTopics(
     rig.bootstrap,
-    Object.values(topics).map((topic) => ({ name: topic, partitions: 10, replicationFactor: 3, config: { 'min.insync.replicas': '2' } })),
+    Object.values(topics).map(defaultTopicSpec),
   );
   const collector = new OutputCollector(rig.kafka, { outputTopic: topics.output, deadLetterTopic: topics.deadLetter, groupId: `bench-collector-${unique}` });
   const producer = rig.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });

@@ -153,15 +153,19 @@ export interface StreamingConfig {
   prediction: Required<Omit<PredictionInput, 'image'>> & { image?: string };
 }
 
-export interface ResolvedEnvironment {
+export type LocalTarget = Required<Pick<LocalTargetInput, 'kubeconfigContext'>> & { kubeconfigPath: string };
+
+interface ResolvedEnvironmentBase {
   name: string;
-  target: EnvironmentTarget;
-  aws?: AwsPlatform;
-  local?: Required<Pick<LocalTargetInput, 'kubeconfigContext'>> & { kubeconfigPath: string };
   streaming: StreamingConfig;
   tags: Tags & { environment: string; project: string; 'managed-by': string };
   stateBackend: StateBackendInput;
 }
+
+/** The target's settings are present exactly for that target (validate.ts enforces it; the type carries it). */
+export type ResolvedEnvironment =
+  | (ResolvedEnvironmentBase & { target: 'aws'; aws: AwsPlatform; local?: undefined })
+  | (ResolvedEnvironmentBase & { target: 'local'; local: LocalTarget; aws?: undefined });
 
 export const PROJECT = 'airline-streaming';
 

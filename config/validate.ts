@@ -203,7 +203,10 @@ export function validateEnvironment(name: string, raw: unknown): { environment?:
   const stateBackend = resolveStateBackend(check, input.stateBackend, aws?.region ?? DEFAULTS.aws.region);
 
   if (check.issues.length > 0) return { issues: check.issues };
-  return { environment: { name, target, aws, local, streaming, tags, stateBackend }, issues: [] };
+  // No issues: the target's own section resolved (a missing or malformed one is an issue above).
+  const common = { name, streaming, tags, stateBackend };
+  const environment: ResolvedEnvironment = target === 'aws' ? { ...common, target, aws: aws! } : { ...common, target, local: local! };
+  return { environment, issues: [] };
 }
 
 function resolvePool(check: Checker, field: string, raw: unknown, defaults: AgentPool, minCount: number): AgentPool {

@@ -46,17 +46,13 @@ export class StreamingStack extends TerraformStack {
     this.environment = environment;
     configureStateBackend(this, environment, id);
 
-    const aws = environment.target === 'aws' ? environment.aws : undefined;
-    if (environment.target === 'aws' && !aws) throw new Error(`environment ${environment.name}: target aws without aws settings`);
-    if (environment.target === 'local' && !environment.local) {
-      throw new Error(`environment ${environment.name}: target local without local settings`);
-    }
+    const aws = environment.aws;
     this.connection = new ClusterConnection(
       this,
       'cluster',
-      aws
-        ? { kind: 'eks', clusterName: aws.clusterName, region: aws.region, tags: { ...environment.tags } }
-        : { kind: 'kubeconfig', configPath: environment.local!.kubeconfigPath, context: environment.local!.kubeconfigContext },
+      environment.target === 'aws'
+        ? { kind: 'eks', clusterName: environment.aws.clusterName, region: environment.aws.region, tags: { ...environment.tags } }
+        : { kind: 'kubeconfig', configPath: environment.local.kubeconfigPath, context: environment.local.kubeconfigContext },
     );
     this.strictPlacement = aws !== undefined;
     const labels = { 'app.kubernetes.io/part-of': PROJECT, 'airline.io/environment': environment.name };
