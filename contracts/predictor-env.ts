@@ -3,7 +3,7 @@
 // new entry here.
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { PREDICTOR_GROUP_ID, TOPIC_NAME_PATTERN, TOPIC_NAMES, TOPIC_ROLES, TOPIC_ROLE_VARIABLES, type TopicsByRole } from './topics';
+import { PREDICTOR_GROUP_ID, TOPIC_NAME_PATTERN, TOPIC_NAMES, TOPIC_ROLES, TOPIC_ROLE_VARIABLES, type TopicRole, type TopicsByRole } from './topics';
 
 export const DELIVERY_MODES = ['at-least-once', 'exactly-once'] as const;
 export type DeliveryMode = (typeof DELIVERY_MODES)[number];
@@ -22,14 +22,19 @@ const hostPort = z.string().regex(/^[a-zA-Z0-9.-]+:\d{1,5}$/, 'must be host:port
 
 const positiveMs = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
 
+type TopicVariable = (typeof TOPIC_ROLE_VARIABLES)[TopicRole];
+
+/** One variable per topic role, defaulting to the role's topic. */
+const topicVariablesShape = Object.fromEntries(
+  TOPIC_ROLES.map((role) => [TOPIC_ROLE_VARIABLES[role], topicName.default(TOPIC_NAMES[role])]),
+) as Record<TopicVariable, z.ZodDefault<typeof topicName>>;
+
 const predictorEnvShape = {
   KAFKA_BOOTSTRAP: z
     .string({ required_error: 'is required (comma-separated host:port list, e.g. 127.0.0.10:9092)' })
     .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean))
     .pipe(z.array(hostPort).min(1, 'needs at least one host:port')),
-  [TOPIC_ROLE_VARIABLES.input]: topicName.default(TOPIC_NAMES.input),
-  [TOPIC_ROLE_VARIABLES.output]: topicName.default(TOPIC_NAMES.output),
-  [TOPIC_ROLE_VARIABLES.deadLetter]: topicName.default(TOPIC_NAMES.deadLetter),
+  ...topicVariablesShape,
   GROUP_ID: z.string().min(1).max(255).default(PREDICTOR_GROUP_ID),
   DELIVERY_MODE: z.enum(DELIVERY_MODES).default('at-least-once'),
   HTTP_HOST: z.string().min(1).default('0.0.0.0'),
@@ -60,12 +65,13 @@ export const predictorEnvSchema = z.object(predictorEnvShape).superRefine((env, 
       message: `must be at most a third of SESSION_TIMEOUT_MS (${env.SESSION_TIMEOUT_MS})`,
     });
   }
-  const topics = [env.INPUT_TOPIC, env.OUTPUT_TOPIC, env.DEAD_LETTER_TOPIC];
-  if (new Set(topics).size !== topics.length) {
+  const variables = TOPIC_ROLES.map((role) => TOPIC_ROLE_VARIABLES[role]);
+  const repeated = variables.find((variable, index) => variables.slice(0, index).some((earlier) => env[earlier] === env[variable]));
+  if (repeated !== undefined) {
     ctx.addIssue({
       code: z.ZodIssueCode.custom,
-      path: ['OUTPUT_TOPIC'],
-      message: 'INPUT_TOPIC, OUTPUT_TOPIC and DEAD_LETTER_TOPIC must be three different topics',
+      path: [repeated],
+      message: `${variables.join(', ')} must be ${variables.length} different topics`,
     });
   }
 });
@@ -84,6 +90,6 @@ export function predictorContainerEnv(values: PredictorEnvValues): Array<{ name:
 }
 
 /** The variables that name the service's topics, one per role. */
-export function topicVariables(topics: TopicsByRole): Record<(typeof TOPIC_ROLE_VARIABLES)[keyof typeof TOPIC_ROLE_VARIABLES], string> {
+export function topicVariables(topics: TopicsByRole): Record<TopicVariable, string> {
   return Object.fromEntries(TOPIC_ROLES.map((role) => [TOPIC_ROLE_VARIABLES[role], topics[role]])) as ReturnType<typeof topicVariables>;
 }
