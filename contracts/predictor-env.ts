@@ -51,7 +51,7 @@ const predictorEnvShape = {
   SHUTDOWN_TIMEOUT_MS: positiveMs(1000, 15000),
   /** A consumer whose fetch loop shows no activity this long is replaced. */
   CONSUMER_STALL_MS: positiveMs(2000, 15000),
-  /** Used in transactional.id `<prefix>-<INSTANCE_ID>`; default GROUP_ID. */
+  /** Exactly-once: transactional.id `<prefix>-<INPUT_TOPIC>-<partition>`, one per input partition; default GROUP_ID. */
   TRANSACTIONAL_ID_PREFIX: z.string().min(1).optional(),
   KAFKAJS_LOG_LEVEL: z.enum(['nothing', 'error', 'warn', 'info', 'debug']).default('warn'),
 };

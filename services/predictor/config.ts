@@ -17,7 +17,8 @@ export interface ServiceConfig {
   transactionTimeoutMs: number;
   shutdownTimeoutMs: number;
   stallTimeoutMs: number;
-  transactionalId: string;
+  /** Exactly-once: each input partition's producer has transactional.id `<prefix>-<input topic>-<partition>`. */
+  transactionalIdPrefix: string;
   kafkaLogLevel: PredictorEnv['KAFKAJS_LOG_LEVEL'];
 }
 
@@ -57,7 +58,7 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
     transactionTimeoutMs: e.TRANSACTION_TIMEOUT_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     stallTimeoutMs: e.CONSUMER_STALL_MS,
-    transactionalId: `${e.TRANSACTIONAL_ID_PREFIX ?? e.GROUP_ID}-${e.INSTANCE_ID}`,
+    transactionalIdPrefix: e.TRANSACTIONAL_ID_PREFIX ?? e.GROUP_ID,
     kafkaLogLevel: e.KAFKAJS_LOG_LEVEL,
   };
 }

@@ -32,6 +32,7 @@ export class GroupMember {
   private readonly activeBatches = new Set<number>();
   private replacing = false;
   private assigned: number[] = [];
+  private generation = 0;
   private lastCommit = Date.now();
   private fatalError: Error | undefined;
 
@@ -54,6 +55,11 @@ export class GroupMember {
   /** Assigned input partitions, sorted. */
   get assignedPartitions(): readonly number[] {
     return this.assigned;
+  }
+
+  /** The current assignment; `generation` counts the joins, so a changed one means partitions may have moved. */
+  get assignment(): { generation: number; partitions: readonly number[] } {
+    return { generation: this.generation, partitions: this.assigned };
   }
 
   /** Last sign of life of the fetch loop (a fetch answered, a batch started or ended, a join). */
@@ -197,6 +203,7 @@ export class GroupMember {
       // A new assignment gets a full stall period before it counts as stuck.
       this.lastCommit = Date.now();
       this.assigned = [...(payload.memberAssignment[config.inputTopic] ?? [])].sort((a, b) => a - b);
+      this.generation += 1;
       metrics.assignedPartitions.set(this.assigned.length);
       if (this.currentPhase !== 'stopping') this.currentPhase = 'joined';
       logger.info(

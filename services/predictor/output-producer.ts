@@ -9,7 +9,22 @@ import type { PredictorMetrics } from './metrics';
  */
 export const METADATA_MAX_AGE_MS = 5000;
 
-/** The producer of predictions and dead letters (idempotent, transactional in exactly-once mode), replaceable. */
+/**
+ * An idempotent producer of predictions and dead letters; transactional when given a transactional id (exactly-once
+ * gives each input partition its own, see delivery/exactly-once.ts).
+ */
+export function createOutputProducer(kafka: Kafka, config: Pick<ServiceConfig, 'transactionTimeoutMs'>, transactionalId?: string): Producer {
+  return kafka.producer({
+    metadataMaxAge: METADATA_MAX_AGE_MS,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    ...(transactionalId === undefined ? {} : { transactionalId, transactionTimeout: config.transactionTimeoutMs }),
+  });
+}
+
+/** The at-least-once producer of predictions and dead letters, replaceable. */
 export class OutputProducer {
   private producer: Producer;
   private replacedAt = 0;
@@ -51,17 +66,7 @@ export class OutputProducer {
   }
 
   private create(): Producer {
-    const { config } = this;
-    return this.kafka.producer({
-      metadataMaxAge: METADATA_MAX_AGE_MS,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      ...(config.deliveryMode === 'exactly-once'
-        ? { transactionalId: config.transactionalId, transactionTimeout: config.transactionTimeoutMs }
-        : {}),
-    });
+    return createOutputProducer(this.kafka, this.config);
   }
 }
 

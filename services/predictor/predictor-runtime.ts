@@ -1,4 +1,4 @@
-import { Kafka, type Admin, type EachBatchPayload } from 'kafkajs';
+import { Kafka, type Admin, type EachBatchPayload, type KafkaMessage } from 'kafkajs';
 import { delay } from '../common/delay';
 import { kafkaLogCreator, kafkaLogLevel } from '../common/kafka-logging';
 import type { Logger } from '../../contracts/logging';
@@ -10,8 +10,8 @@ import { ExactlyOnceDelivery } from './delivery/exactly-once';
 import type { BatchOffsets, DeliveryContext, DeliveryStrategy } from './delivery/strategy';
 import { GroupMember } from './group-member';
 import type { PredictorMetrics } from './metrics';
-import { OutputProducer, hasStaleMetadata } from './output-producer';
-import { processBatch } from './processor';
+import { OutputProducer } from './output-producer';
+import { processBatch, type BatchResult } from './processor';
 import type { Scorer } from './scorer';
 import { StallWatchdog } from './stall-watchdog';
 
@@ -31,7 +31,6 @@ export interface PredictorRuntimeDeps {
  */
 export class PredictorRuntime {
   private readonly kafka: Kafka;
-  private readonly producer: OutputProducer;
   private readonly member: GroupMember;
   private readonly watchdog: StallWatchdog;
   private readonly delivery: DeliveryStrategy;
@@ -48,14 +47,15 @@ export class PredictorRuntime {
       // Broker fail-over (controller notices, leader moves) can take tens of seconds: keep retrying that long.
       retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 12 },
     });
-    this.producer = new OutputProducer(this.kafka, config, metrics);
     const context: DeliveryContext = {
       config,
       logger,
-      producer: () => this.producer.current,
       outputs: () => this.sender!,
     };
-    this.delivery = config.deliveryMode === 'exactly-once' ? new ExactlyOnceDelivery(context) : new AtLeastOnceDelivery(context);
+    this.delivery =
+      config.deliveryMode === 'exactly-once'
+        ? new ExactlyOnceDelivery(context, { kafka: this.kafka, assignment: () => this.member.assignment })
+        : new AtLeastOnceDelivery(context, new OutputProducer(this.kafka, config, metrics));
     this.member = new GroupMember(this.kafka, {
       config,
       logger,
@@ -72,7 +72,7 @@ export class PredictorRuntime {
     const { config, logger } = this.deps;
     this.member.connecting();
     await this.waitForTopics(startupTimeoutMs);
-    await this.producer.connect();
+    await this.delivery.connect();
     await this.member.run();
     this.watchdog.start();
     logger.info(
@@ -95,7 +95,7 @@ export class PredictorRuntime {
     await this.watchdog.stop();
     const { logger } = this.deps;
     await this.member.leave();
-    await this.producer.disconnect().catch((error: unknown) => logger.warn({ err: error }, 'producer disconnect'));
+    await this.delivery.disconnect().catch((error: unknown) => logger.warn({ err: error }, 'producer disconnect'));
     this.member.stopped();
     logger.info('left the consumer group and disconnected');
   }
@@ -136,51 +136,56 @@ export class PredictorRuntime {
     }
   }
 
-  private async processAndCommit(payload: EachBatchPayload): Promise<void> {
+  /** Scores the batch's records not committed yet and delivers their outputs; undefined when it was revoked meanwhile. */
+  private async processAndDeliver(payload: EachBatchPayload): Promise<Delivered | undefined> {
     const { batch } = payload;
-    const { config, scorer, metrics, logger } = this.deps;
-    const startedAt = process.hrtime.bigint();
-    const result = processBatch(scorer, batch.messages, {
+    const { config, scorer } = this.deps;
+    const from = await this.delivery.firstOffsetToProcess(payload);
+    const processed = from === null ? batch.messages : batch.messages.filter((message) => BigInt(message.offset) >= from);
+    const result = processBatch(scorer, processed, {
       topic: batch.topic,
       partition: batch.partition,
       instanceId: config.instanceId,
     });
+    // Everything in the batch was committed by the partition's previous owner.
+    if (from !== null && from > BigInt(batch.lastOffset())) return { processed, result };
     // The committed position is the offset after the batch's last record.
     const nextOffset = (BigInt(batch.lastOffset()) + 1n).toString();
     const offsets: BatchOffsets = { topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: nextOffset }] }] };
+    return (await this.delivery.deliver(result, offsets, payload)) ? { processed, result } : undefined;
+  }
 
+  private async processAndCommit(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const { config, metrics, logger } = this.deps;
+    const startedAt = process.hrtime.bigint();
+    let delivered: Delivered | undefined;
     try {
-      const committed = await Promise.race([
-        this.delivery.deliver(result, offsets, payload),
+      delivered = await Promise.race([
+        this.processAndDeliver(payload),
         delay(config.stallTimeoutMs * 2).then(() => {
           throw new BatchTimeoutError(`produce/commit did not finish within ${config.stallTimeoutMs * 2} ms`);
         }),
       ]);
-      if (!committed) return;
+      if (!delivered) return;
     } catch (error) {
       metrics.batchesFailed.inc();
-      if (error instanceof BatchTimeoutError) {
-        logger.error({ partition: batch.partition }, 'producer stuck; replacing it');
-        await this.producer.replace();
-      } else if (hasStaleMetadata(error) && !this.producer.replacedWithin(2000)) {
-        // kafkajs refreshes producer metadata only every 5 minutes: a new producer learns the new leaders now.
-        logger.warn({ partition: batch.partition }, 'producer metadata names a gone broker; replacing the producer');
-        await this.producer.replace();
-      }
+      await this.delivery.recover(error, batch.partition, error instanceof BatchTimeoutError);
       logger.warn(
         { err: error, partition: batch.partition, firstOffset: batch.firstOffset(), size: batch.messages.length },
         'batch failed; it will be processed again',
       );
       throw error;
     }
+    const { result, processed } = delivered;
     payload.resolveOffset(batch.lastOffset());
     this.member.committed();
 
     const doneAt = Date.now();
-    metrics.recordsIn.inc(batch.messages.length);
+    metrics.recordsIn.inc(processed.length);
     metrics.recordsOut.inc(result.predictions.length);
     for (const dead of result.deadLetters) metrics.recordsDeadLettered.inc({ kind: dead.kind });
-    for (const message of batch.messages) metrics.recordLatencySeconds.observe((doneAt - Number(message.timestamp)) / 1000);
+    for (const message of processed) metrics.recordLatencySeconds.observe((doneAt - Number(message.timestamp)) / 1000);
     metrics.batchSeconds.observe(Number(process.hrtime.bigint() - startedAt) / 1e9);
     if (result.deadLetters.length > 0) {
       logger.debug({ partition: batch.partition, count: result.deadLetters.length }, 'records dead-lettered');
@@ -191,3 +196,9 @@ export class PredictorRuntime {
 }
 
 class BatchTimeoutError extends Error {}
+
+/** A committed batch: the records processed (those not committed before) and their outputs. */
+interface Delivered {
+  processed: KafkaMessage[];
+  result: BatchResult;
+}

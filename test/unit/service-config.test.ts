@@ -28,7 +28,7 @@ describe('prediction service configuration', () => {
     assert.equal(config.http.port, 8080);
     assert.equal(config.sessionTimeoutMs, 6000);
     assert.equal(config.heartbeatIntervalMs, 1000);
-    assert.equal(config.transactionalId, 'airline-predictor-p-1');
+    assert.equal(config.transactionalIdPrefix, 'airline-predictor');
   });
 
   it('parses a bootstrap list, numbers and the exactly-once mode', () => {
@@ -45,7 +45,7 @@ describe('prediction service configuration', () => {
     assert.equal(config.deliveryMode, 'exactly-once');
     assert.equal(config.http.port, 0);
     assert.equal(config.sessionTimeoutMs, 9000);
-    assert.equal(config.transactionalId, 'tx-x');
+    assert.equal(config.transactionalIdPrefix, 'tx');
   });
 
   it('names a missing bootstrap', () => {

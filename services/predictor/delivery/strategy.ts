@@ -1,4 +1,4 @@
-import type { EachBatchPayload, Producer } from 'kafkajs';
+import type { EachBatchPayload } from 'kafkajs';
 import type { Logger } from '../../../contracts/logging';
 import type { MessageSender, PartitionedSender } from '../../common/partitioned-send';
 import type { ServiceConfig } from '../config';
@@ -11,9 +11,8 @@ export interface BatchOffsets {
 
 /** What a delivery strategy writes with; the producer and the partition map may change while the service runs. */
 export interface DeliveryContext {
-  readonly config: Pick<ServiceConfig, 'outputTopic' | 'deadLetterTopic' | 'groupId'>;
+  readonly config: Pick<ServiceConfig, 'inputTopic' | 'outputTopic' | 'deadLetterTopic' | 'groupId' | 'transactionalIdPrefix' | 'transactionTimeoutMs'>;
   readonly logger: Logger;
-  producer(): Producer;
   outputs(): PartitionedSender;
 }
 
@@ -21,8 +20,14 @@ export interface DeliveryContext {
 export interface DeliveryStrategy {
   /** How many partitions kafkajs may hand to eachBatch at once. */
   readonly partitionsConsumedConcurrently: number;
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  /** The first offset of the batch still to process (records below it are committed already), null for all. */
+  firstOffsetToProcess(payload: EachBatchPayload): Promise<bigint | null>;
   /** Writes the batch's outputs and commits its offsets; false when the batch was revoked meanwhile (nothing committed). */
   deliver(result: BatchResult, offsets: BatchOffsets, payload: EachBatchPayload): Promise<boolean>;
+  /** After a failed batch (`timedOut`: its produce/commit hung): replace what may be stuck before the batch is retried. */
+  recover(error: unknown, partition: number, timedOut: boolean): Promise<void>;
 }
 
 /** Writes predictions and dead letters, one request per partition (see PartitionedSender). */
