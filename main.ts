@@ -3,7 +3,7 @@
 import './stacks/fast-synth';
 import { App } from 'cdktf';
 import { ConfigError, loadEnvironments } from './config';
-import { emulatorProfileFromEnvironment } from './constructs/aws/emulator-profile';
+import { emulatorProfileFromEnvironment } from './config/emulator';
 import { PlatformStack, platformStackName } from './stacks/platform-stack';
 import { StreamingStack, streamingStackName } from './stacks/streaming-stack';
 

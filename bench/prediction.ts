@@ -6,10 +6,9 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
-import { OutputCollector, percentile } from '../demo/collector';
-import { ServiceInstance } from '../demo/instances';
-import { dataFilePath, readFlightLines, replay } from '../demo/replay';
-import { deleteTopics, ensureTopics } from '../demo/topics';
+import { OutputCollector, percentile, ServiceInstance, dataFilePath, readFlightLines, replay, deleteTopics, ensureTopics } from '../test/harness/demo';
+import { topicVariables } from '../contracts/predictor-env';
+import { defaultTopicSpec } from '../contracts/topics';
 import { attachLocalCluster, defaultStatePath, startLocalCluster, type LocalCluster } from '../local/cluster';
 import { benchScoring } from './scoring';
 
@@ -32,7 +31,7 @@ async function withPipeline<T>(
   const topics = { input: `bench-in-${unique}`, output: `bench-out-${unique}`, deadLetter: `bench-dlq-${unique}` };
   await ensureTopics(
     rig.bootstrap,
-    Object.values(topics).map((topic) => ({ name: topic, partitions: 10, replicationFactor: 3, config: { 'min.insync.replicas': '2' } })),
+    Object.values(topics).map(defaultTopicSpec),
   );
   const collector = new OutputCollector(rig.kafka, { outputTopic: topics.output, deadLetterTopic: topics.deadLetter, groupId: `bench-collector-${unique}` });
   const producer = rig.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
@@ -48,9 +47,7 @@ async function withPipeline<T>(
           logDir: rig.logDir,
           env: {
             KAFKA_BOOTSTRAP: rig.bootstrap,
-            INPUT_TOPIC: topics.input,
-            OUTPUT_TOPIC: topics.output,
-            DEAD_LETTER_TOPIC: topics.deadLetter,
+            ...topicVariables(topics),
             GROUP_ID: `bench-group-${unique}`,
             DELIVERY_MODE: mode,
           },

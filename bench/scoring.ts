@@ -6,7 +6,7 @@ import { cpus, loadavg } from 'node:os';
 import { parseFlightRecord, type FlightRecord } from '../services/predictor/flight-record';
 import { predictRaw } from '../services/predictor/predict';
 import { Scorer } from '../services/predictor/scorer';
-import { requireGolden } from '../test/unit/golden';
+import { requireGolden } from '../test/harness/golden';
 
 export interface ScoringThroughput {
   recordsPerSecond: number;

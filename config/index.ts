@@ -2,11 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ENVIRONMENTS } from './environments';
-import { ConfigError, type ConfigIssue } from './errors';
+import { ConfigError, type ConfigIssue } from '../contracts/config-error';
 import type { ResolvedEnvironment } from './schema';
 import { validateEnvironment } from './validate';
 
-export { ConfigError, formatIssue, type ConfigIssue } from './errors';
+export { ConfigError, formatIssue, type ConfigIssue } from '../contracts/config-error';
 export { validateEnvironment, isProductionEnvironment } from './validate';
 export { STATE_BUCKET_PLACEHOLDER } from './environments';
 export type * from './schema';

@@ -1,12 +1,16 @@
 // The shape of an environment's configuration. Environments are plain data (config/environments.ts);
 // validate.ts checks them and fills defaults (DEFAULTS below) into a ResolvedEnvironment.
+import type { DeliveryMode } from '../contracts/predictor-env';
+import { TOPIC_DEFAULTS, TOPIC_NAMES, TOPIC_ROLES, type TopicSpec } from '../contracts/topics';
+
+export type { TopicSpec } from '../contracts/topics';
 
 /** Where an environment's streaming stack runs. */
 export type EnvironmentTarget = 'aws' | 'local';
 
 export type NatMode = 'single' | 'per-az';
 
-export type DeliveryMode = 'at-least-once' | 'exactly-once';
+export type { DeliveryMode } from '../contracts/predictor-env';
 
 export interface AgentPoolInput {
   count?: number;
@@ -51,14 +55,6 @@ export interface LocalStateBackendInput {
   directory?: string;
 }
 export type StateBackendInput = S3StateBackendInput | LocalStateBackendInput;
-
-export interface TopicSpec {
-  name: string;
-  partitions: number;
-  replicationFactor: number;
-  /** Topic-level configs, e.g. { 'min.insync.replicas': '2' }. */
-  config?: Record<string, string>;
-}
 
 export interface ZooKeeperInput {
   replicas?: number;
@@ -157,15 +153,19 @@ export interface StreamingConfig {
   prediction: Required<Omit<PredictionInput, 'image'>> & { image?: string };
 }
 
-export interface ResolvedEnvironment {
+export type LocalTarget = Required<Pick<LocalTargetInput, 'kubeconfigContext'>> & { kubeconfigPath: string };
+
+interface ResolvedEnvironmentBase {
   name: string;
-  target: EnvironmentTarget;
-  aws?: AwsPlatform;
-  local?: Required<Pick<LocalTargetInput, 'kubeconfigContext'>> & { kubeconfigPath: string };
   streaming: StreamingConfig;
   tags: Tags & { environment: string; project: string; 'managed-by': string };
   stateBackend: StateBackendInput;
 }
+
+/** The target's settings are present exactly for that target (validate.ts enforces it; the type carries it). */
+export type ResolvedEnvironment =
+  | (ResolvedEnvironmentBase & { target: 'aws'; aws: AwsPlatform; local?: undefined })
+  | (ResolvedEnvironmentBase & { target: 'local'; local: LocalTarget; aws?: undefined });
 
 export const PROJECT = 'airline-streaming';
 
@@ -196,8 +196,9 @@ export const DEFAULTS = {
       storageGiB: 100,
       externalAccess: false,
     },
-    topicDefaults: { partitions: 10, replicationFactor: 3, config: { 'min.insync.replicas': '2' } },
-    topics: ['AirlineInputTopic', 'AirlineOutputTopic', 'AirlineDeadLetterTopic'],
+    /** One topic per role, in role order. */
+    topics: TOPIC_ROLES.map((role) => TOPIC_NAMES[role]),
+    topicDefaults: TOPIC_DEFAULTS,
     prediction: { replicas: 5, mode: 'at-least-once' as DeliveryMode },
   },
 } as const;

@@ -1,7 +1,9 @@
 // Validation of one environment's raw data (TypeScript data or JSON) and resolution of defaults from DEFAULTS.
 // Every problem is collected (not just the first) so one run shows everything to fix.
 import { cidrContains, cidrsOverlap, isCidr, MAX_AVAILABILITY_ZONES, MAX_VPC_PREFIX, MIN_VPC_PREFIX, parseCidr, planSubnets, type Ipv4Cidr } from './cidr';
-import type { ConfigIssue } from './errors';
+import { BOUNDS, rangeFix, type Bound } from '../contracts/bounds';
+import type { ConfigIssue } from '../contracts/config-error';
+import { TOPIC_NAME_PATTERN, TOPIC_NAMES, defaultTopicSpec } from '../contracts/topics';
 import {
   DEFAULTS,
   PROJECT,
@@ -26,7 +28,6 @@ const MIN_KUBERNETES_MINOR = 30;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const IMAGE_REFERENCE = /^[a-z0-9][a-z0-9._\/:@-]*$/i;
@@ -36,7 +37,7 @@ export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 36
 export const PROJECT_TAG_KEYS = ['environment', 'project', 'managed-by'] as const;
 /** The topics the prediction service reads and writes. */
 export const REQUIRED_TOPICS: readonly string[] = DEFAULTS.streaming.topics;
-export const INPUT_TOPIC = 'AirlineInputTopic';
+const INPUT_TOPIC = TOPIC_NAMES.input;
 
 /** Production environments never get 0.0.0.0/0 admin access. */
 export function isProductionEnvironment(name: string): boolean {
@@ -80,6 +81,11 @@ class Checker {
       this.report(field, `"${value}" is not valid`, fix ?? `match ${pattern.source}`);
     }
     return value;
+  }
+
+  /** An integer within one of the shared bounds (contracts/bounds.ts), which the constructs assert too. */
+  bounded(field: string, value: unknown, fallback: number, bound: Bound, fix?: string): number {
+    return this.integer(field, value, fallback, bound.min, bound.max, fix ?? rangeFix(bound));
   }
 
   integer(field: string, value: unknown, fallback: number, min: number, max: number, fix?: string): number {
@@ -197,7 +203,10 @@ export function validateEnvironment(name: string, raw: unknown): { environment?:
   const stateBackend = resolveStateBackend(check, input.stateBackend, aws?.region ?? DEFAULTS.aws.region);
 
   if (check.issues.length > 0) return { issues: check.issues };
-  return { environment: { name, target, aws, local, streaming, tags, stateBackend }, issues: [] };
+  // No issues: the target's own section resolved (a missing or malformed one is an issue above).
+  const common = { name, streaming, tags, stateBackend };
+  const environment: ResolvedEnvironment = target === 'aws' ? { ...common, target, aws: aws! } : { ...common, target, local: local! };
+  return { environment, issues: [] };
 }
 
 function resolvePool(check: Checker, field: string, raw: unknown, defaults: AgentPool, minCount: number): AgentPool {
@@ -388,10 +397,10 @@ function resolveStreaming(check: Checker, name: string, target: 'aws' | 'local',
 
   const zk = check.optionalObject('streaming.zookeeper', input.zookeeper, ['replicas', 'image', 'heapMb', 'storageGiB']);
   const zookeeper = {
-    replicas: check.integer('streaming.zookeeper.replicas', zk.replicas, d.zookeeper.replicas, 1, 7, 'use 1, 3, 5 or 7'),
+    replicas: check.bounded('streaming.zookeeper.replicas', zk.replicas, d.zookeeper.replicas, BOUNDS.zookeeperReplicas, 'use 1, 3, 5 or 7'),
     image: check.string('streaming.zookeeper.image', zk.image, d.zookeeper.image, IMAGE_REFERENCE, 'use an image reference such as zookeeper:3.8.4'),
-    heapMb: check.integer('streaming.zookeeper.heapMb', zk.heapMb, d.zookeeper.heapMb, 64, 65536),
-    storageGiB: check.integer('streaming.zookeeper.storageGiB', zk.storageGiB, d.zookeeper.storageGiB, 1, 16384),
+    heapMb: check.bounded('streaming.zookeeper.heapMb', zk.heapMb, d.zookeeper.heapMb, BOUNDS.zookeeperHeapMb),
+    storageGiB: check.bounded('streaming.zookeeper.storageGiB', zk.storageGiB, d.zookeeper.storageGiB, BOUNDS.storageGiB),
   };
   if (zookeeper.replicas % 2 === 0) {
     check.report('streaming.zookeeper.replicas', `${zookeeper.replicas} servers tolerate no more failures than ${zookeeper.replicas - 1}`, 'use an odd number: 1, 3, 5 or 7');
@@ -399,10 +408,10 @@ function resolveStreaming(check: Checker, name: string, target: 'aws' | 'local',
 
   const k = check.optionalObject('streaming.kafka', input.kafka, ['brokers', 'image', 'heapMb', 'storageGiB', 'externalAccess', 'externalDomain']);
   const kafka = {
-    brokers: check.integer('streaming.kafka.brokers', k.brokers, d.kafka.brokers, 1, 100),
+    brokers: check.bounded('streaming.kafka.brokers', k.brokers, d.kafka.brokers, BOUNDS.kafkaBrokers),
     image: check.string('streaming.kafka.image', k.image, d.kafka.image, IMAGE_REFERENCE, 'use an image reference such as apache/kafka:3.9.1'),
-    heapMb: check.integer('streaming.kafka.heapMb', k.heapMb, d.kafka.heapMb, 128, 65536),
-    storageGiB: check.integer('streaming.kafka.storageGiB', k.storageGiB, d.kafka.storageGiB, 1, 16384),
+    heapMb: check.bounded('streaming.kafka.heapMb', k.heapMb, d.kafka.heapMb, BOUNDS.kafkaHeapMb),
+    storageGiB: check.bounded('streaming.kafka.storageGiB', k.storageGiB, d.kafka.storageGiB, BOUNDS.storageGiB),
     externalAccess: check.boolean('streaming.kafka.externalAccess', k.externalAccess, d.kafka.externalAccess),
     externalDomain: check.string('streaming.kafka.externalDomain', k.externalDomain, `kafka.${name}.internal`, DOMAIN, 'use a lowercase DNS name such as kafka.dev.internal'),
   };
@@ -415,8 +424,8 @@ function resolveStreaming(check: Checker, name: string, target: 'aws' | 'local',
   const inputPartitions = inputTopic?.partitions ?? d.topicDefaults.partitions;
 
   const p = check.optionalObject('streaming.prediction', input.prediction, ['replicas', 'maxReplicas', 'image', 'mode']);
-  const replicas = check.integer('streaming.prediction.replicas', p.replicas, d.prediction.replicas, 1, 1000);
-  const maxReplicas = check.integer('streaming.prediction.maxReplicas', p.maxReplicas, Math.max(replicas, inputPartitions), 1, 1000);
+  const replicas = check.bounded('streaming.prediction.replicas', p.replicas, d.prediction.replicas, BOUNDS.predictionReplicas);
+  const maxReplicas = check.bounded('streaming.prediction.maxReplicas', p.maxReplicas, Math.max(replicas, inputPartitions), BOUNDS.predictionReplicas);
   if (maxReplicas > inputPartitions) {
     check.report('streaming.prediction.maxReplicas', `${maxReplicas} exceeds the ${inputPartitions} partitions of ${INPUT_TOPIC}; extra consumers would sit idle`,
       `use at most ${inputPartitions} or add partitions to ${INPUT_TOPIC}`);
@@ -435,8 +444,7 @@ function resolveStreaming(check: Checker, name: string, target: 'aws' | 'local',
 }
 
 function defaultTopics(): Array<Required<TopicSpec>> {
-  const d = DEFAULTS.streaming.topicDefaults;
-  return DEFAULTS.streaming.topics.map((name) => ({ name, partitions: d.partitions, replicationFactor: d.replicationFactor, config: { ...d.config } }));
+  return DEFAULTS.streaming.topics.map(defaultTopicSpec);
 }
 
 function resolveTopics(check: Checker, raw: unknown, brokers: number): Array<Required<TopicSpec>> {
@@ -455,9 +463,9 @@ function resolveTopics(check: Checker, raw: unknown, brokers: number): Array<Req
           if (typeof value !== 'string') check.report(`${field}.config.${key}`, `expected a string, got ${describe(value)}`, `quote the value, e.g. "${String(value)}"`);
         }
         return {
-          name: check.string(`${field}.name`, topic.name, '', TOPIC_NAME, 'use 1-249 letters, digits, dots, underscores or dashes'),
-          partitions: check.integer(`${field}.partitions`, topic.partitions, d.partitions, 1, 10000, 'use at least 1 partition'),
-          replicationFactor: check.integer(`${field}.replicationFactor`, topic.replicationFactor, d.replicationFactor, 1, 100),
+          name: check.string(`${field}.name`, topic.name, '', TOPIC_NAME_PATTERN, 'use 1-249 letters, digits, dots, underscores or dashes'),
+          partitions: check.bounded(`${field}.partitions`, topic.partitions, d.partitions, BOUNDS.topicPartitions, 'use at least 1 partition'),
+          replicationFactor: check.bounded(`${field}.replicationFactor`, topic.replicationFactor, d.replicationFactor, BOUNDS.replicationFactor),
           config: config as Record<string, string>,
         };
       });

@@ -122,6 +122,27 @@ export class ServiceInstance {
     await this.exited;
   }
 
+  /** SIGSTOP: the process freezes mid-whatever (a zombie: the group moves on without it); `resume` wakes it. */
+  pause(): void {
+    if (this.running) this.child.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    if (this.running) this.child.kill('SIGCONT');
+  }
+
+  /** The partitions the instance reports on /readyz (empty when it is not ready). */
+  async partitions(): Promise<number[]> {
+    try {
+      const response = await fetch(`http://127.0.0.1:${this.port}/readyz`, { signal: AbortSignal.timeout(2000) });
+      if (response.status !== 200) return [];
+      const { detail } = (await response.json()) as { detail: string };
+      return (/\[([\d,]*)\]/.exec(detail)?.[1] ?? '').split(',').filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  }
+
   /** SIGTERM (clean shutdown, LeaveGroup); SIGKILL if it has not exited after `timeoutMs`. */
   async stop(timeoutMs = 20000): Promise<ExitStatus> {
     if (this.running) {

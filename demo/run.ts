@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
-import { DEFAULTS } from '../config/schema';
+import { topicVariables } from '../contracts/predictor-env';
+import { defaultTopicSpec, topicNamesWithSuffix } from '../contracts/topics';
 import { attachLocalCluster, defaultStatePath, startLocalCluster, type LocalCluster } from '../local/cluster';
 import { OutputCollector, percentile } from './collector';
 import { ServiceInstance, metricValue } from './instances';
@@ -89,16 +90,9 @@ async function runDemo(options: DemoOptions, abort: AbortSignal, cleanups: Array
   if (abort.aborted) return;
 
   // Our own cluster gets the configured names; a shared one gets run-specific topics, removed afterwards.
-  const [inputName, outputName, deadLetterName] = DEFAULTS.streaming.topics;
-  const suffix = owned ? '' : `-demo-${runId}`;
-  const topics = { input: inputName + suffix, output: outputName + suffix, deadLetter: deadLetterName + suffix };
+  const topics = topicNamesWithSuffix(owned ? '' : `-demo-${runId}`);
   const kafka = new Kafka({ clientId: `airline-demo-${runId}`, brokers: [cluster.bootstrap], logLevel: logLevel.ERROR });
-  const specs = Object.values(topics).map((name) => ({
-    name,
-    partitions: DEFAULTS.streaming.topicDefaults.partitions,
-    replicationFactor: DEFAULTS.streaming.topicDefaults.replicationFactor,
-    config: { ...DEFAULTS.streaming.topicDefaults.config },
-  }));
+  const specs = Object.values(topics).map(defaultTopicSpec);
   const topicReport = await ensureTopics(cluster.bootstrap, specs);
   if (!owned) cleanups.push(() => deleteTopics(cluster.bootstrap, Object.values(topics)));
   say(`topics: ${topicReport}`);
@@ -124,9 +118,7 @@ async function runDemo(options: DemoOptions, abort: AbortSignal, cleanups: Array
         logDir,
         env: {
           KAFKA_BOOTSTRAP: cluster.bootstrap,
-          INPUT_TOPIC: topics.input,
-          OUTPUT_TOPIC: topics.output,
-          DEAD_LETTER_TOPIC: topics.deadLetter,
+          ...topicVariables(topics),
           GROUP_ID: groupId,
           DELIVERY_MODE: options.mode,
         },

@@ -1,7 +1,7 @@
 // Topic set-up for the demo, benchmark and tests.
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import type { TopicSpec } from '../config/schema';
-import { createLogger } from '../services/common/logger';
+import type { TopicSpec } from '../contracts/topics';
+import { createLogger } from '../contracts/logging';
 import { provisionTopics } from '../services/topics/provisioner';
 
 /** Creates missing topics with the project's provisioner and waits for their leaders; returns its summary. */

@@ -2,7 +2,7 @@
 // up: starts the local cluster (detached), provisions the `local` environment's topics, prints exactly one stdout
 // line `bootstrap=HOST:PORT`, and exits with the cluster left running. down: stops it and removes its data.
 import { loadEnvironment } from '../config';
-import { createLogger } from '../services/common/logger';
+import { createLogger } from '../contracts/logging';
 import { exitCodeFor } from '../services/topics/errors';
 import { formatSummary, provisionTopics } from '../services/topics/provisioner';
 import { parseTopicSpec } from '../services/topics/spec';

@@ -11,19 +11,17 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { createLogger, type Logger } from '../services/common/logger';
+import { createLogger, type Logger } from '../contracts/logging';
 import {
   BROKER_DEFAULTS,
   BROKER_PORT,
-  LOCAL_BROKER_OVERRIDES,
-  LOCAL_HEAP_MB,
-  LOCAL_ZOOKEEPER_OVERRIDES,
   ZOOKEEPER_CLIENT_PORT,
   ZOOKEEPER_DEFAULTS,
   ZOOKEEPER_ELECTION_PORT,
   ZOOKEEPER_PEER_PORT,
   renderProperties,
-} from './broker-config';
+} from '../contracts/kafka-settings';
+import { LOCAL_BROKER_OVERRIDES, LOCAL_HEAP_MB, LOCAL_ZOOKEEPER_OVERRIDES } from './broker-config';
 
 export const CLUSTER_STATE_ENV = 'KAFKA_CLUSTER_STATE';
 export const SUBNET_ENV = 'AIRLINE_LOCAL_SUBNET';

@@ -39,8 +39,8 @@ export class PlatformStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id);
     const { environment, emulator } = props;
+    if (environment.target !== 'aws') throw new Error(`PlatformStack needs an environment with target "aws"; "${environment.name}" is "${environment.target}"`);
     const aws = environment.aws;
-    if (environment.target !== 'aws' || !aws) throw new Error(`PlatformStack needs an environment with target "aws"; "${environment.name}" is "${environment.target}"`);
     const partition = partitionOf(aws.region);
 
     configureStateBackend(this, environment, id, { forceLocal: emulator !== undefined });

@@ -2,7 +2,8 @@
 // Kubernetes cluster (EKS for target 'aws', a kubeconfig context for target 'local').
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
-import { DEFAULTS, PROJECT, type ResolvedEnvironment } from '../config/schema';
+import { PROJECT, type ResolvedEnvironment } from '../config/schema';
+import { TOPIC_NAMES } from '../contracts/topics';
 import { ClusterConnection } from '../constructs/k8s/cluster-connection';
 import { AppNamespace } from '../constructs/k8s/namespace';
 import { BootstrapVip } from '../constructs/kafka/bootstrap-vip';
@@ -45,20 +46,13 @@ export class StreamingStack extends TerraformStack {
     this.environment = environment;
     configureStateBackend(this, environment, id);
 
-    const aws = environment.target === 'aws' ? environment.aws : undefined;
-    if (environment.target === 'aws' && !aws) throw new Error(`environment ${environment.name}: target aws without aws settings`);
-    if (environment.target === 'local' && !environment.local) {
-      throw new Error(`environment ${environment.name}: target local without local settings`);
-    }
-    if (streaming.kafka.externalAccess && !aws) {
-      throw new Error(`environment ${environment.name}: streaming.kafka.externalAccess needs target aws (NLBs, Route 53)`);
-    }
+    const aws = environment.aws;
     this.connection = new ClusterConnection(
       this,
       'cluster',
-      aws
-        ? { kind: 'eks', clusterName: aws.clusterName, region: aws.region, tags: { ...environment.tags } }
-        : { kind: 'kubeconfig', configPath: environment.local!.kubeconfigPath, context: environment.local!.kubeconfigContext },
+      environment.target === 'aws'
+        ? { kind: 'eks', clusterName: environment.aws.clusterName, region: environment.aws.region, tags: { ...environment.tags } }
+        : { kind: 'kubeconfig', configPath: environment.local.kubeconfigPath, context: environment.local.kubeconfigContext },
     );
     this.strictPlacement = aws !== undefined;
     const labels = { 'app.kubernetes.io/part-of': PROJECT, 'airline.io/environment': environment.name };
@@ -120,16 +114,16 @@ export class StreamingStack extends TerraformStack {
     });
 
     // ---- prediction service ----
-    const [inputTopic, outputTopic, deadLetterTopic] = DEFAULTS.streaming.topics;
     this.prediction = new PredictionService(this, 'prediction', {
       namespace: this.namespace,
       bootstrap: this.bootstrapAddress,
-      inputPartitions: streaming.topics.find((topic) => topic.name === inputTopic)!.partitions,
+      // config/validate.ts guarantees every role's topic is in the list.
+      inputPartitions: streaming.topics.find((topic) => topic.name === TOPIC_NAMES.input)!.partitions,
       replicas: streaming.prediction.replicas,
       maxReplicas: streaming.prediction.maxReplicas,
       deliveryMode: streaming.prediction.mode,
       image: streaming.prediction.image,
-      topics: { input: inputTopic, output: outputTopic, deadLetter: deadLetterTopic },
+      topics: TOPIC_NAMES,
       strictPlacement: this.strictPlacement,
       labels,
       dependsOn: [this.topics.job],

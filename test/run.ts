@@ -1,4 +1,4 @@
-// `npm test`: type-check, then ONE node:test run over test/unit and test/integration with a real local Kafka
+// `npm test`: type-check, import rules, then ONE node:test run over test/unit and test/integration with a real local Kafka
 // cluster started once before and always stopped after (also on failure or Ctrl-C). Exits with the runner's code.
 //   npm test                          everything
 //   npm test -- --unit-only           type-check + unit tests, no cluster
@@ -11,9 +11,11 @@ import { readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startLocalCluster, stopLocalCluster, type LocalCluster } from '../local/cluster';
-import { createLogger } from '../services/common/logger';
+import { createLogger } from '../contracts/logging';
 
 const ROOT = path.resolve(__dirname, '..');
+/** Everything the import rules look at: the project's own TypeScript. */
+const CHECKED_PATHS = ['main.ts', 'contracts', 'config', 'stacks', 'constructs', 'services', 'local', 'demo', 'bench', 'test', 'tools'];
 const log = createLogger('test-run');
 
 function testFiles(dir: string): string[] {
@@ -64,6 +66,18 @@ async function main(): Promise<number> {
       return tscCode;
     }
     log.info({ ms: Date.now() - started }, 'type-check passed');
+  }
+
+  // The import rules between layers (.dependency-cruiser.cjs): a forbidden import fails the run like a type error.
+  process.stderr.write('== import rules (dependency-cruiser, .dependency-cruiser.cjs)\n');
+  const rulesCode = await run(
+    process.execPath,
+    [path.join(ROOT, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), '--config', '.dependency-cruiser.cjs', '--output-type', 'err', ...CHECKED_PATHS],
+    process.env,
+  );
+  if (rulesCode !== 0) {
+    process.stderr.write(`import rules violated (exit ${rulesCode}); no tests were run\n`);
+    return rulesCode;
   }
 
   let cluster: LocalCluster | undefined;

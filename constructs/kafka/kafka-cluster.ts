@@ -6,7 +6,16 @@ import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { StatefulSetV1 } from '@cdktf/provider-kubernetes/lib/stateful-set-v1';
 import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
 import { DEFAULTS, PROJECT } from '../../config/schema';
-import { BROKER_DEFAULTS, BROKER_PORT, renderProperties } from '../../local/broker-config';
+import { BOUNDS, assertWithin } from '../../contracts/bounds';
+import { ConfigError } from '../../contracts/config-error';
+import {
+  BROKER_DEFAULTS,
+  BROKER_EXTERNAL_PORT,
+  BROKER_PORT,
+  CLUSTER_OWNED_BROKER_KEYS,
+  isClusterOwnedBrokerKey,
+  renderProperties,
+} from '../../contracts/kafka-settings';
 import { podPlacement } from '../k8s/placement';
 import { nonRootPodSecurityContext, restrictedContainerSecurityContext } from '../k8s/security';
 import { escapeTerraformTemplate } from '../k8s/terraform-escape';
@@ -33,7 +42,10 @@ export interface KafkaClusterProps {
   readonly strictPlacement?: boolean;
   /** Adds the EXTERNAL listener (clients outside the cluster, through per-broker load balancers). */
   readonly externalListener?: ExternalListenerProps;
-  /** Extra or changed broker settings on top of the shared RF-3 defaults. */
+  /**
+   * Extra or changed broker settings on top of the shared RF-3 defaults. Keys the construct sets itself
+   * (CLUSTER_OWNED_BROKER_KEYS: listeners, advertised.*, zookeeper.connect, broker.id, log.dirs, ...) are refused.
+   */
   readonly brokerConfig?: Record<string, string>;
   readonly clusterDomain?: string;
   readonly name?: string;
@@ -50,7 +62,7 @@ export const KAFKA_CLUSTER_DEFAULTS = {
   strictPlacement: true,
   clusterDomain: 'cluster.local',
   internalPort: BROKER_PORT,
-  externalPort: 9094,
+  externalPort: BROKER_EXTERNAL_PORT,
   /** apache/kafka's `appuser`. */
   uid: 1000,
   kafkaHome: '/opt/kafka',
@@ -113,6 +125,24 @@ export function replicationSettingsFor(brokers: number): Record<string, string> 
   };
 }
 
+/** A brokerConfig key that KafkaCluster derives itself (addresses, listeners, identity, storage). */
+export class ClusterOwnedBrokerSettingError extends ConfigError {
+  constructor(readonly keys: readonly string[]) {
+    super(keys.map((key) => ({
+      environment: '',
+      field: `KafkaCluster.brokerConfig.${key}`,
+      problem: 'is set by the construct itself (from the namespace, the ZooKeeper ensemble, the pod and its volume)',
+      fix: `remove it; the construct owns ${CLUSTER_OWNED_BROKER_KEYS.join(', ')}`,
+    })));
+    this.name = 'ClusterOwnedBrokerSettingError';
+  }
+}
+
+function refuseClusterOwnedKeys(brokerConfig: Readonly<Record<string, string>> | undefined): void {
+  const owned = Object.keys(brokerConfig ?? {}).filter(isClusterOwnedBrokerKey);
+  if (owned.length > 0) throw new ClusterOwnedBrokerSettingError(owned);
+}
+
 /**
  * Kafka brokers in ZooKeeper mode as a StatefulSet on the official apache/kafka image: rack-aware (node zone),
  * persistent volumes, a headless Service for stable per-broker names, a PDB, and brokers spread over nodes/zones.
@@ -140,11 +170,10 @@ export class KafkaCluster extends Construct {
     const heapMb = props.heapMb ?? d.heapMb;
     const storageGiB = props.storageGiB ?? d.storageGiB;
     const clusterDomain = props.clusterDomain ?? d.clusterDomain;
-    if (!Number.isInteger(brokers) || brokers < 1) throw new Error(`KafkaCluster: brokers must be >= 1, got ${brokers}`);
-    if (!Number.isInteger(heapMb) || heapMb < 256) throw new Error(`KafkaCluster: heapMb must be >= 256, got ${heapMb}`);
-    if (!Number.isInteger(storageGiB) || storageGiB < 1) {
-      throw new Error(`KafkaCluster: storageGiB must be >= 1, got ${storageGiB}`);
-    }
+    assertWithin('KafkaCluster.brokers', brokers, BOUNDS.kafkaBrokers);
+    assertWithin('KafkaCluster.heapMb', heapMb, BOUNDS.kafkaHeapMb);
+    assertWithin('KafkaCluster.storageGiB', storageGiB, BOUNDS.storageGiB);
+    refuseClusterOwnedKeys(props.brokerConfig);
     if (props.externalListener && !props.externalListener.hostTemplate.includes('{id}')) {
       throw new Error(
         `KafkaCluster: externalListener.hostTemplate "${props.externalListener.hostTemplate}" must contain {id}`,

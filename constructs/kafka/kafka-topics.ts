@@ -3,6 +3,9 @@ import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import { JobV1 } from '@cdktf/provider-kubernetes/lib/job-v1';
 import { PROJECT, type TopicSpec } from '../../config/schema';
+import { BOUNDS, assertWithin } from '../../contracts/bounds';
+import { settingError } from '../../contracts/config-error';
+import { PERMANENT_EXIT_CODES } from '../../contracts/topic-provisioner';
 import { NodeAppBundle } from '../k8s/node-app-bundle';
 import { nonRootPodSecurityContext, restrictedContainerSecurityContext } from '../k8s/security';
 
@@ -37,8 +40,8 @@ export const KAFKA_TOPICS_DEFAULTS = {
   ttlSecondsAfterFinished: 7 * 24 * 3600,
   /** The Node image's `node` user. */
   uid: 1000,
-  /** Provisioner exit codes that no retry can fix: invalid spec (2), refused drift (4). */
-  permanentExitCodes: [2, 4],
+  /** Provisioner exit codes that no retry can fix (invalid spec, refused drift). */
+  permanentExitCodes: PERMANENT_EXIT_CODES,
 } as const;
 
 /** What the Job is asked to do, in a stable form (its hash names the Job). */
@@ -70,14 +73,14 @@ export class KafkaTopics extends Construct {
     super(scope, id);
     const d = KAFKA_TOPICS_DEFAULTS;
     if (props.topics.length === 0) throw new Error('KafkaTopics: no topics to provision');
-    if (!Number.isInteger(props.expectedBrokers) || props.expectedBrokers < 1) {
-      throw new Error(`KafkaTopics: expectedBrokers must be >= 1, got ${props.expectedBrokers}`);
-    }
+    assertWithin('KafkaTopics.expectedBrokers', props.expectedBrokers, BOUNDS.kafkaBrokers);
     const tooReplicated = props.topics.filter((topic) => topic.replicationFactor > props.expectedBrokers);
     if (tooReplicated.length > 0) {
-      throw new Error(
-        `KafkaTopics: replication factor above the ${props.expectedBrokers} brokers for ` +
+      throw settingError(
+        'KafkaTopics.topics',
+        `replication factor above the ${props.expectedBrokers} brokers for ` +
           tooReplicated.map((topic) => `${topic.name} (RF ${topic.replicationFactor})`).join(', '),
+        `use a replication factor of at most ${props.expectedBrokers} or add brokers`,
       );
     }
     const name = props.name ?? d.name;

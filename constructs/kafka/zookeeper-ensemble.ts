@@ -5,13 +5,15 @@ import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { StatefulSetV1 } from '@cdktf/provider-kubernetes/lib/stateful-set-v1';
 import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
 import { DEFAULTS, PROJECT } from '../../config/schema';
+import { BOUNDS, assertWithin } from '../../contracts/bounds';
+import { settingError } from '../../contracts/config-error';
 import {
   ZOOKEEPER_CLIENT_PORT,
   ZOOKEEPER_DEFAULTS,
   ZOOKEEPER_ELECTION_PORT,
   ZOOKEEPER_PEER_PORT,
   renderProperties,
-} from '../../local/broker-config';
+} from '../../contracts/kafka-settings';
 import { podPlacement } from '../k8s/placement';
 import { escapeTerraformTemplate } from '../k8s/terraform-escape';
 import { nonRootPodSecurityContext, restrictedContainerSecurityContext } from '../k8s/security';
@@ -75,13 +77,13 @@ export class ZooKeeperEnsemble extends Construct {
     const heapMb = props.heapMb ?? d.heapMb;
     const storageGiB = props.storageGiB ?? d.storageGiB;
     const clusterDomain = props.clusterDomain ?? d.clusterDomain;
-    if (!Number.isInteger(replicas) || replicas < 1 || replicas % 2 === 0) {
-      throw new Error(`ZooKeeperEnsemble: replicas must be an odd number >= 1 (a majority must survive), got ${replicas}`);
+    const oddFix = 'use an odd number (a majority must survive): 1, 3, 5 or 7';
+    assertWithin('ZooKeeperEnsemble.replicas', replicas, BOUNDS.zookeeperReplicas, oddFix);
+    if (replicas % 2 === 0) {
+      throw settingError('ZooKeeperEnsemble.replicas', `${replicas} servers tolerate no more failures than ${replicas - 1}`, oddFix);
     }
-    if (!Number.isInteger(heapMb) || heapMb < 64) throw new Error(`ZooKeeperEnsemble: heapMb must be >= 64, got ${heapMb}`);
-    if (!Number.isInteger(storageGiB) || storageGiB < 1) {
-      throw new Error(`ZooKeeperEnsemble: storageGiB must be >= 1, got ${storageGiB}`);
-    }
+    assertWithin('ZooKeeperEnsemble.heapMb', heapMb, BOUNDS.zookeeperHeapMb);
+    assertWithin('ZooKeeperEnsemble.storageGiB', storageGiB, BOUNDS.storageGiB);
     this.replicas = replicas;
     this.headlessServiceName = `${name}-headless`;
     this.clientServiceName = `${name}-client`;

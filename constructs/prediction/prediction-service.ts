@@ -7,19 +7,24 @@ import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
 import { HorizontalPodAutoscalerV2 } from '@cdktf/provider-kubernetes/lib/horizontal-pod-autoscaler-v2';
 import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
-import type { DeliveryMode } from '../../config/schema';
+import { BOUNDS, boundIssue } from '../../contracts/bounds';
+import { ConfigError, type ConfigIssue } from '../../contracts/config-error';
+import {
+  PREDICTOR_HEARTBEAT_INTERVAL_MS,
+  PREDICTOR_HTTP_PORT,
+  PREDICTOR_SESSION_TIMEOUT_MS,
+  predictorContainerEnv,
+  topicVariables,
+  type DeliveryMode,
+  type PredictorEnvName,
+} from '../../contracts/predictor-env';
+import { PREDICTOR_GROUP_ID, TOPIC_NAMES, type TopicsByRole } from '../../contracts/topics';
 import { suppressCheckovCheck } from '../checkov';
 import { CONFIG_MAP_MAX_BYTES, NodeAppBundle } from '../k8s/node-app-bundle';
 import { HOSTNAME_TOPOLOGY_KEY, ZONE_TOPOLOGY_KEY, podPlacement } from '../k8s/placement';
 import { nonRootPodSecurityContext, restrictedContainerSecurityContext } from '../k8s/security';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
-
-export interface PredictionTopics {
-  readonly input: string;
-  readonly output: string;
-  readonly deadLetter: string;
-}
 
 export interface ContainerResources {
   readonly requests: { readonly cpu: string; readonly memory: string };
@@ -34,10 +39,10 @@ export interface PredictionServiceProps {
   readonly inputPartitions: number;
   readonly name?: string;
   readonly replicas?: number;
-  /** Autoscaler ceiling; default and upper bound: `inputPartitions`. */
+  /** Autoscaler ceiling; default and upper bound (more is refused): `inputPartitions`. */
   readonly maxReplicas?: number;
   readonly deliveryMode?: DeliveryMode;
-  readonly topics?: Partial<PredictionTopics>;
+  readonly topics?: Partial<TopicsByRole>;
   readonly groupId?: string;
   /** A prebuilt image holding the service (its entry must be the container's default command). */
   readonly image?: string;
@@ -58,11 +63,11 @@ export const PREDICTION_DEFAULTS = {
   name: 'airline-predictor',
   replicas: 5,
   deliveryMode: 'at-least-once' as DeliveryMode,
-  topics: { input: 'AirlineInputTopic', output: 'AirlineOutputTopic', deadLetter: 'AirlineDeadLetterTopic' },
-  groupId: 'airline-predictor',
+  topics: TOPIC_NAMES,
+  groupId: PREDICTOR_GROUP_ID,
   modelFile: path.join(REPO_ROOT, 'model', 'model.json'),
   modelMountPath: '/model',
-  httpPort: 8080,
+  httpPort: PREDICTOR_HTTP_PORT,
   resources: {
     requests: { cpu: '250m', memory: '192Mi' },
     limits: { cpu: '1', memory: '384Mi' },
@@ -70,8 +75,8 @@ export const PREDICTION_DEFAULTS = {
   targetCpuUtilization: 70,
   strictPlacement: false,
   // Kafka's minimum session timeout: a killed pod's partitions move within about 10 s.
-  sessionTimeoutMs: 6000,
-  heartbeatIntervalMs: 1000,
+  sessionTimeoutMs: PREDICTOR_SESSION_TIMEOUT_MS,
+  heartbeatIntervalMs: PREDICTOR_HEARTBEAT_INTERVAL_MS,
   terminationGracePeriodSeconds: 30,
   shutdownTimeoutMs: 20000,
 } as const;
@@ -102,9 +107,8 @@ export class PredictionService extends Construct {
     this.name = props.name ?? d.name;
     this.namespace = props.namespace;
     this.replicas = props.replicas ?? d.replicas;
-    const requestedMax = props.maxReplicas ?? props.inputPartitions;
-    this.maxReplicas = Math.min(requestedMax, props.inputPartitions);
-    validate(this.name, props, this.replicas, requestedMax);
+    this.maxReplicas = props.maxReplicas ?? props.inputPartitions;
+    validate(this.name, props, this.replicas, this.maxReplicas);
 
     const topics = { ...d.topics, ...props.topics };
     const deliveryMode = props.deliveryMode ?? d.deliveryMode;
@@ -143,21 +147,20 @@ export class PredictionService extends Construct {
       ...(this.bundle ? [this.bundle.volumeMount] : []),
     ];
 
-    const env: Record<string, string> = {
+    const env = predictorContainerEnv({
       KAFKA_BOOTSTRAP: props.bootstrap,
-      INPUT_TOPIC: topics.input,
-      OUTPUT_TOPIC: topics.output,
-      DEAD_LETTER_TOPIC: topics.deadLetter,
+      ...topicVariables(topics),
       GROUP_ID: props.groupId ?? d.groupId,
       DELIVERY_MODE: deliveryMode,
       HTTP_HOST: '0.0.0.0',
-      HTTP_PORT: String(d.httpPort),
+      HTTP_PORT: d.httpPort,
       MODEL_PATH: `${d.modelMountPath}/model.json`,
-      SESSION_TIMEOUT_MS: String(d.sessionTimeoutMs),
-      HEARTBEAT_INTERVAL_MS: String(d.heartbeatIntervalMs),
-      SHUTDOWN_TIMEOUT_MS: String(d.shutdownTimeoutMs),
-      NODE_ENV: 'production',
-    };
+      SESSION_TIMEOUT_MS: d.sessionTimeoutMs,
+      HEARTBEAT_INTERVAL_MS: d.heartbeatIntervalMs,
+      SHUTDOWN_TIMEOUT_MS: d.shutdownTimeoutMs,
+    });
+    // The pod name: unique per instance, so transactional ids never collide.
+    const instanceIdVariable: PredictorEnvName = 'INSTANCE_ID';
     const httpGet = (probePath: string) => ({ path: probePath, port: String(d.httpPort) });
     // Up to maxReplicas pods on the agents: never one-per-node (10 pods, 5 agents), but zones balanced (hard when
     // strict) and nodes preferably distinct.
@@ -203,9 +206,10 @@ export class PredictionService extends Construct {
                 imagePullPolicy: 'IfNotPresent',
                 ...(this.bundle ? { command: this.bundle.command } : {}),
                 env: [
-                  ...Object.entries(env).map(([name, value]) => ({ name, value })),
-                  // The pod name: unique per instance, so transactional ids never collide.
-                  { name: 'INSTANCE_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                  ...env,
+                  // Not read by the service; Node libraries run their production paths.
+                  { name: 'NODE_ENV', value: 'production' },
+                  { name: instanceIdVariable, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                 ],
                 port: [{ name: 'http', containerPort: d.httpPort, protocol: 'TCP' }],
                 livenessProbe: { httpGet: httpGet('/healthz'), periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
@@ -260,22 +264,26 @@ export class PredictionService extends Construct {
   }
 }
 
-function validate(name: string, props: PredictionServiceProps, replicas: number, requestedMax: number): void {
-  const problems: string[] = [];
-  if (!/^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/.test(name)) problems.push(`name "${name}" must be a DNS label of at most 42 characters`);
-  if (!Number.isInteger(props.inputPartitions) || props.inputPartitions < 1) {
-    problems.push(`inputPartitions must be a positive integer, got ${props.inputPartitions}`);
+function validate(name: string, props: PredictionServiceProps, replicas: number, maxReplicas: number): void {
+  const issue = (field: string, problem: string, fix: string): ConfigIssue => ({ environment: '', field: `PredictionService.${field}`, problem, fix });
+  const issues: Array<ConfigIssue | undefined> = [
+    boundIssue('PredictionService.inputPartitions', props.inputPartitions, BOUNDS.topicPartitions),
+    boundIssue('PredictionService.replicas', replicas, BOUNDS.predictionReplicas),
+    boundIssue('PredictionService.maxReplicas', maxReplicas, BOUNDS.predictionReplicas),
+  ];
+  if (!/^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/.test(name)) {
+    issues.push(issue('name', `"${name}" is not a DNS label of at most 42 characters`, 'use lowercase letters, digits and dashes'));
   }
-  if (!Number.isInteger(replicas) || replicas < 1) problems.push(`replicas must be a positive integer, got ${replicas}`);
-  if (!Number.isInteger(requestedMax) || requestedMax < 1) problems.push(`maxReplicas must be a positive integer, got ${requestedMax}`);
-  if (replicas > Math.min(requestedMax, props.inputPartitions)) {
-    problems.push(
-      `replicas (${replicas}) exceeds maxReplicas (${Math.min(requestedMax, props.inputPartitions)}, bounded by the ` +
-        `input topic's ${props.inputPartitions} partitions); consumers beyond the partition count would sit idle`,
-    );
+  if (maxReplicas > props.inputPartitions) {
+    issues.push(issue('maxReplicas', `${maxReplicas} exceeds the ${props.inputPartitions} partitions of the input topic; extra consumers would sit idle`,
+      `use at most ${props.inputPartitions} or add partitions to the input topic`));
+  } else if (replicas > maxReplicas) {
+    issues.push(issue('replicas', `replicas (${replicas}) exceeds maxReplicas (${maxReplicas}, at most the input topic's ${props.inputPartitions} partitions); consumers beyond the partition count would sit idle`,
+      `use at most ${maxReplicas} replicas`));
   }
-  if (!props.bootstrap) problems.push('bootstrap must name the Kafka bootstrap address');
-  if (problems.length > 0) throw new Error(`PredictionService "${name}": ${problems.join('; ')}`);
+  if (!props.bootstrap) issues.push(issue('bootstrap', 'is empty', 'name the Kafka bootstrap address'));
+  const found = issues.filter((entry): entry is ConfigIssue => entry !== undefined);
+  if (found.length > 0) throw new ConfigError(found);
 }
 
 function readModel(file: string): { sizeBytes: number; contentHash: string } {

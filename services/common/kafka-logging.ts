@@ -1,5 +1,5 @@
 import { logLevel, type logCreator } from 'kafkajs';
-import type { Logger } from './logger';
+import type { Logger } from '../../contracts/logging';
 
 /** Routes kafkajs' own log lines into the service's pino logger, keeping one JSON log stream. */
 export function kafkaLogCreator(logger: Logger): logCreator {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import type { Logger } from './logger';
+import type { Logger } from '../../contracts/logging';
 
 /** A probe answers with its state and a short reason shown in the response body. */
 export interface ProbeResult {

@@ -1,4 +1,4 @@
-import type { Logger } from './logger';
+import type { Logger } from '../../contracts/logging';
 
 /**
  * Runs `shutdown` once on the first SIGTERM/SIGINT, then exits with its code. A second signal, or a shutdown

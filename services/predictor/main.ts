@@ -1,11 +1,12 @@
 // Entry point of one prediction service instance (`npm run service`; bundled for Kubernetes by the construct).
-import { createLogger } from '../common/logger';
+import { createLogger } from '../../contracts/logging';
 import { startProbeServer } from '../common/probe-server';
 import { exitOnSignals } from '../common/shutdown';
-import { ConfigError, loadServiceConfig, type ServiceConfig } from './config';
+import { ConfigError } from '../../contracts/config-error';
+import { loadServiceConfig, type ServiceConfig } from './config';
 import { PredictorMetrics } from './metrics';
 import { Scorer } from './scorer';
-import { PredictionService } from './service';
+import { PredictorRuntime } from './predictor-runtime';
 
 /** Exit codes: 0 clean stop, 1 runtime failure, 2 bad configuration, 3 model could not be loaded. */
 const EXIT = { ok: 0, failure: 1, badConfig: 2, badModel: 3 } as const;
@@ -16,7 +17,7 @@ async function main(): Promise<number> {
     config = loadServiceConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
+      process.stderr.write(`invalid prediction service configuration:\n${error.message}\n`);
       return EXIT.badConfig;
     }
     throw error;
@@ -32,7 +33,7 @@ async function main(): Promise<number> {
   }
 
   const metrics = new PredictorMetrics({ instance: config.instanceId, mode: config.deliveryMode });
-  const service = new PredictionService({
+  const service = new PredictorRuntime({
     config,
     scorer,
     logger,

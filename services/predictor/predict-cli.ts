@@ -5,7 +5,7 @@
 
 import type { Readable, Writable } from 'node:stream';
 import { once } from 'node:events';
-import { createLogger } from '../common/logger';
+import { createLogger } from '../../contracts/logging';
 import { MAX_RECORD_BYTES } from './flight-record';
 import { splitLines } from './lines';
 import { predictRaw, type PredictionOutcome } from './predict';

@@ -2,7 +2,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { loadEnvironment } from '../../config';
 import { TopicSpecError } from './errors';
 import { PROVISION_DEFAULTS } from './provisioner';
 import { parseTopicSpec, parseTopicSpecJson, type DesiredTopic } from './spec';
@@ -24,6 +23,9 @@ export const topicsEnvSchema = z.object({
   TIMEOUT_MS: z.coerce.number().int('must be an integer').min(1000, 'must be at least 1000').optional(),
 });
 
+/** The topics of a named environment of the project's config; only the developer CLI (local/topics-cli.ts) has it. */
+export type EnvironmentTopics = (environmentName: string) => unknown;
+
 export interface TopicsCliOptions {
   bootstrap: string;
   topics: DesiredTopic[];
@@ -39,8 +41,11 @@ function emptyToUndefined(env: NodeJS.ProcessEnv, key: string): string | undefin
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
-/** Throws TopicSpecError (exit 2) with every problem found in flags and environment. */
-export function parseTopicsCli(argv: string[], env: NodeJS.ProcessEnv): TopicsCliOptions {
+/**
+ * Throws TopicSpecError (exit 2) with every problem found in flags and environment. `environmentTopics` serves --env
+ * and the default spec; the in-cluster Job runs without it (its spec comes in TOPICS_SPEC).
+ */
+export function parseTopicsCli(argv: string[], env: NodeJS.ProcessEnv, environmentTopics?: EnvironmentTopics): TopicsCliOptions {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -77,7 +82,7 @@ export function parseTopicsCli(argv: string[], env: NodeJS.ProcessEnv): TopicsCl
   if (values.spec !== undefined && values.env !== undefined) issues.push('give either --spec or --env, not both');
   if (issues.length > 0 || !parsed.success) throw new TopicSpecError(`invalid options\n${USAGE}`, issues);
 
-  const { topics, specSource } = loadSpec(values.spec as string | undefined, values.env as string | undefined, parsed.data.TOPICS_SPEC);
+  const { topics, specSource } = loadSpec(values.spec as string | undefined, values.env as string | undefined, parsed.data.TOPICS_SPEC, environmentTopics);
   return {
     bootstrap: parsed.data.KAFKA_BOOTSTRAP!,
     topics,
@@ -93,6 +98,7 @@ function loadSpec(
   specFile: string | undefined,
   environment: string | undefined,
   specJson: string | undefined,
+  environmentTopics: EnvironmentTopics | undefined,
 ): { topics: DesiredTopic[]; specSource: string } {
   if (specFile !== undefined) {
     let text: string;
@@ -107,9 +113,12 @@ function loadSpec(
     return { topics: parseTopicSpecJson(specJson, 'TOPICS_SPEC'), specSource: 'TOPICS_SPEC' };
   }
   const name = environment ?? 'local';
+  if (!environmentTopics) {
+    throw new TopicSpecError(`no spec given and no config environments in this build (environment "${name}"): give --spec FILE or TOPICS_SPEC`);
+  }
   let topics: unknown;
   try {
-    topics = loadEnvironment(name).streaming.topics;
+    topics = environmentTopics(name);
   } catch (error) {
     throw new TopicSpecError(`cannot load environment "${name}": ${(error as Error).message}`);
   }

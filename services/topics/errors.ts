@@ -1,14 +1,7 @@
-// Provisioner failures, each with the documented CLI exit code.
+// Provisioner failures, each with the documented CLI exit code (contracts/topic-provisioner.ts).
+import { EXIT_CODES, type ExitCode } from '../../contracts/topic-provisioner';
 
-export const EXIT_CODES = {
-  ok: 0,
-  unexpected: 1,
-  invalidSpec: 2,
-  brokersNotReady: 3,
-  driftRefused: 4,
-} as const;
-
-export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
+export { EXIT_CODES, type ExitCode } from '../../contracts/topic-provisioner';
 
 export abstract class TopicProvisionError extends Error {
   abstract readonly exitCode: ExitCode;

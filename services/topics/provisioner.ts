@@ -1,7 +1,7 @@
 // The topic provisioner: makes the cluster's topics match a spec. Order: validate everything (locally, then the
 // cluster's own dry run), and only then apply; so a bad spec changes nothing.
 import { ConfigResourceTypes, ConfigSource, Kafka, logLevel, type Admin } from 'kafkajs';
-import { createLogger, type Logger } from '../common/logger';
+import { createLogger, type Logger } from '../../contracts/logging';
 import { BrokersNotReadyError, TopicDriftError, TopicSpecError } from './errors';
 import { planTopics, type ExistingTopic, type TopicAction } from './plan';
 import { parseTopicSpec, type DesiredTopic } from './spec';

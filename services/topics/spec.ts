@@ -1,6 +1,6 @@
 // The topic spec: what the provisioner is asked to make true. Parsed and checked as a whole before any request.
 import { z } from 'zod';
-import type { TopicSpec } from '../../config/schema';
+import type { TopicSpec } from '../../contracts/topics';
 import { TopicSpecError } from './errors';
 import { KNOWN_TOPIC_CONFIG_KEYS } from './topic-configs';
 

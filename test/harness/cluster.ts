@@ -1,7 +1,7 @@
 // Access to the local cluster that test/run.ts started for integration tests.
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { CLUSTER_STATE_ENV, attachLocalCluster, type LocalCluster } from '../../local/cluster';
-import { createLogger, type Logger } from '../../services/common/logger';
+import { createLogger, type Logger } from '../../contracts/logging';
 
 /** The bootstrap address test/run.ts passes; fails with a clear message when a test is run on its own. */
 export function testBootstrap(): string {

@@ -8,7 +8,7 @@ import * as net from 'node:net';
 import { describe, it } from 'node:test';
 import * as patched from 'kafkajs';
 import * as unpatched from 'kafkajs-unpatched';
-import { kafkaBootstrap } from './service-fixture';
+import { kafkaBootstrap } from '../harness/service-pipeline';
 
 type KafkaModule = typeof patched;
 

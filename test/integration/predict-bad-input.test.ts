@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { metricValue, type ServiceInstance } from '../../demo/instances';
-import { Pipeline, waitFor } from './service-fixture';
+import { metricValue, type ServiceInstance } from '../harness/demo';
+import { Pipeline, waitFor } from '../harness/service-pipeline';
 
 const GOOD = '2001,1,17,3,1806,1810,1931,1934,US,375,N700,85,84,60,-3,-4,BWI,CLT,361,5,20,0,NA,0,NA,NA,NA,NA,NA,NO,NO';
 const fields = GOOD.split(',');

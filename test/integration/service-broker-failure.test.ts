@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { attachLocalCluster } from '../../local/cluster';
-import { metricValue } from '../../demo/instances';
-import { dataFilePath, readFlightLines, replay } from '../../demo/replay';
-import { Pipeline, waitFor } from './service-fixture';
+import { metricValue, dataFilePath, readFlightLines, replay } from '../harness/demo';
+import { Pipeline, waitFor } from '../harness/service-pipeline';
 
 describe('prediction service: a broker killed mid-stream', () => {
   it('keeps processing with 2 of 3 brokers and loses no acknowledged record; the broker is restarted after', async (t) => {

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { sleep } from '../../demo/instances';
-import { dataFilePath, readFlightLines, replay } from '../../demo/replay';
-import { Pipeline } from './service-fixture';
+import { sleep, dataFilePath, readFlightLines, replay } from '../harness/demo';
+import { Pipeline, waitFor } from '../harness/service-pipeline';
 
 /**
  * Streams records while one of three instances is killed with SIGKILL (no LeaveGroup, no flush); returns what
@@ -17,9 +16,8 @@ async function killInstanceMidStream(mode: 'at-least-once' | 'exactly-once') {
 
     await pipeline.collector.waitForKeys(300, 30000);
     const victim = instances[1];
-    const detail = await (await fetch(`http://127.0.0.1:${victim.port}/readyz`)).json() as { detail: string };
-    const victimPartitions = (/\[([\d,]*)\]/.exec(detail.detail)?.[1] ?? '').split(',').filter(Boolean).map(Number);
-    assert.ok(victimPartitions.length > 0, `victim owns partitions (${detail.detail})`);
+    const victimPartitions = await victim.partitions();
+    assert.ok(victimPartitions.length > 0, 'victim owns partitions');
     const killedAt = Date.now();
     await victim.kill();
 
@@ -64,5 +62,43 @@ describe('prediction service: kill -9 of an instance mid-stream', () => {
     assert.deepEqual(result.duplicates, []);
     assert.ok(Number.isFinite(result.resumeMs) && result.resumeMs < 10000, `resumed after ${result.resumeMs} ms`);
     assert.deepEqual(result.survivorsHealthy, [200, 200]);
+  });
+});
+
+/**
+ * Exactly-once with a zombie: one of three instances is frozen (SIGSTOP) while records flow, past its session
+ * timeout, until the two others own all its partitions; then it is woken (SIGCONT) and may try to finish the
+ * transaction it was in. Its partitions' transactional ids were initialised by their new owners, so it is fenced.
+ */
+describe('prediction service: a paused instance (zombie) in exactly-once mode', () => {
+  it('read_committed readers see every record once after the zombie wakes up', async (t) => {
+    const pipeline = await Pipeline.create({ name: 'svc-zombie', mode: 'exactly-once' });
+    try {
+      const instances = await pipeline.spawnGroup(3);
+      const records = readFlightLines(dataFilePath(), 3000, 'zmb-');
+      const streaming = replay(pipeline.producer, records, { topic: pipeline.topics.input, ratePerSecond: 300 });
+      await pipeline.collector.waitForKeys(400, 30000);
+      const [first, zombie, third] = instances;
+      const zombiePartitions = await zombie.partitions();
+      assert.ok(zombiePartitions.length > 0, 'the zombie owns partitions when it is paused');
+      zombie.pause();
+      const pausedAt = Date.now();
+      try {
+        await waitFor('the two others to own all 10 partitions', 60000, async () => {
+          const owned = new Set([...(await first.partitions()), ...(await third.partitions())]);
+          return owned.size === 10;
+        });
+      } finally {
+        zombie.resume();
+      }
+      t.diagnostic(`zombie paused ${Date.now() - pausedAt} ms, owned partitions [${zombiePartitions.join(',')}]`);
+      assert.equal(await streaming, records.length);
+      assert.ok(await pipeline.collector.waitForKeys(records.length, 90000), `all ${records.length} records come out`);
+      await sleep(3000); // late duplicates, if any
+      assert.deepEqual(pipeline.collector.missingKeys(records.map((r) => r.key)), []);
+      assert.deepEqual(pipeline.collector.duplicateKeys(), []);
+    } finally {
+      await pipeline.teardown();
+    }
   });
 });

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { metricValue, type ServiceInstance } from '../../demo/instances';
-import { dataFilePath, readFlightLines } from '../../demo/replay';
-import { Pipeline, waitFor } from './service-fixture';
+import { metricValue, type ServiceInstance, dataFilePath, readFlightLines } from '../harness/demo';
+import { Pipeline, waitFor } from '../harness/service-pipeline';
 
 describe('prediction service: five instances in one consumer group', () => {
   let pipeline: Pipeline;

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../unit/synth-helpers';
+import { REPO_ROOT } from '../harness/synth';
 
 const TOOLS = join(REPO_ROOT, 'tools/terraform');
 let moto: ChildProcess | undefined;

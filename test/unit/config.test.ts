@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, formatIssue, loadEnvironment, loadEnvironments, validateEnvironment } from '../../config';
 import { DEFAULTS } from '../../config/schema';
-import { makeTempDir } from './synth-helpers';
+import { makeTempDir } from '../harness/synth';
 
 
 type Mutable = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -65,6 +65,7 @@ const RULES: RuleCase[] = [
   { rule: 'private agents can hold the brokers on separate nodes', change: (e) => { e.aws.privateAgents = { count: 2 }; }, field: 'aws.privateAgents.count', says: /2 private agents cannot hold 3 Kafka brokers/ },
   { rule: 'instance types look like EC2 types', change: (e) => { e.aws.publicAgents = { instanceType: 'large' }; }, field: 'aws.publicAgents.instanceType', says: /"large" is not valid\. Fix: use an EC2 instance type/ },
   { rule: 'root disks are at least 20 GiB', change: (e) => { e.aws.privateAgents = { diskGiB: 8 }; }, field: 'aws.privateAgents.diskGiB', says: /8 is out of range\. Fix: use 20 to 16384 GiB/ },
+  { rule: 'Kafka heap is at least the brokers\' minimum (the bound KafkaCluster asserts too)', change: (e) => { e.streaming = { kafka: { heapMb: 255 } }; }, field: 'streaming.kafka.heapMb', says: /255 is out of range\. Fix: use a whole number between 256 and 65536/ },
   { rule: 'NAT mode is single or per-az', change: (e) => { e.aws.natMode = 'none'; }, field: 'aws.natMode', says: /use one of: single, per-az/ },
   { rule: 'Kubernetes version is a supported EKS minor', change: (e) => { e.aws.kubernetesVersion = '1.21'; }, field: 'aws.kubernetesVersion', says: /"1\.21" is not a supported EKS version/ },
   { rule: 'cluster admins are IAM role ARNs', change: (e) => { e.aws.clusterAdminRoleArns = ['arn:aws:iam::123:user/bob']; }, field: 'aws.clusterAdminRoleArns[0]', says: /is not an IAM role ARN/ },

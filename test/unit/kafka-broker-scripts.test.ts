@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { BROKER_READY_SCRIPT, START_BROKER_SCRIPT } from '../../constructs/kafka/kafka-cluster';
 import { parseNodeZoneEnv, rackFromLabels, writeNodeRack } from '../../constructs/kafka/runtime/node-zone';
 import { bundleNodeEntry } from '../../constructs/k8s/node-app-bundle';
-import { makeTempDir } from './synth-helpers';
+import { makeTempDir } from '../harness/synth';
 
 /** A fake $KAFKA_HOME whose kafka-server-start.sh prints the config it was given. */
 function fakeKafkaHome(apiVersionsOutput: string, apiVersionsExit = 0): string {

@@ -2,14 +2,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TerraformStack, Testing } from 'cdktf';
-import { BROKER_DEFAULTS, ZOOKEEPER_DEFAULTS } from '../../local/broker-config';
+import { BROKER_DEFAULTS, ZOOKEEPER_DEFAULTS } from '../../contracts/kafka-settings';
 import { ZooKeeperEnsemble } from '../../constructs/kafka/zookeeper-ensemble';
-import { KafkaCluster } from '../../constructs/kafka/kafka-cluster';
+import { ClusterOwnedBrokerSettingError, KafkaCluster, type KafkaClusterProps } from '../../constructs/kafka/kafka-cluster';
+import { BOUNDS } from '../../contracts/bounds';
+import { ConfigError } from '../../contracts/config-error';
 import { BootstrapVip, INTERNAL_NLB_ANNOTATIONS } from '../../constructs/kafka/bootstrap-vip';
 import { KafkaTopics } from '../../constructs/kafka/kafka-topics';
 import { EncryptedGp3StorageClass } from '../../constructs/kafka/storage-class';
 import { KafkaExternalDns } from '../../constructs/kafka/external-dns';
-import { resourcesOfType, synthStack, type Json, type StackJson } from './synth-helpers';
+import { resourcesOfType, synthStack, type Json, type StackJson } from '../harness/synth';
 
 function build(compose: (stack: TerraformStack) => void): StackJson {
   const stack = new TerraformStack(Testing.app(), 'test');
@@ -123,6 +125,37 @@ test('Kafka: 3 brokers with every shared RF-3 default, ZooKeeper connect and lis
   // Per-broker values are the start script's job, never static.
   assert.equal(props.has('broker.id'), false);
   assert.equal(props.has('broker.rack'), false);
+});
+
+function kafkaCluster(props: Partial<KafkaClusterProps>): StackJson {
+  return build((s) => new KafkaCluster(s, 'kafka', { namespace: 'kafka', zookeeperConnect: 'zk:2181', ...props }));
+}
+
+test('Kafka: brokerConfig may change shared settings but not the ones the cluster derives itself', () => {
+  const props = properties(configMapData(kafkaCluster({ brokerConfig: { 'log.retention.hours': '24' } }), 'kafka-config')['server.properties']);
+  assert.equal(props.get('log.retention.hours'), '24');
+  for (const key of ['listeners', 'advertised.listeners', 'zookeeper.connect', 'broker.id', 'broker.rack', 'log.dirs', 'inter.broker.listener.name']) {
+    assert.throws(
+      () => kafkaCluster({ brokerConfig: { [key]: 'x' } }),
+      (error: unknown) =>
+        error instanceof ClusterOwnedBrokerSettingError &&
+        error instanceof ConfigError &&
+        error.message.startsWith(`config error, field KafkaCluster.brokerConfig.${key}: is set by the construct itself`),
+      key,
+    );
+  }
+});
+
+test('Kafka and ZooKeeper: heap bounds are the config bounds, refused as config errors', () => {
+  assert.throws(
+    () => kafkaCluster({ heapMb: BOUNDS.kafkaHeapMb.min - 1 }),
+    /^ConfigError: config error, field KafkaCluster\.heapMb: 255 is out of range\. Fix: use a whole number between 256 and 65536\.$/,
+  );
+  assert.equal(only(kafkaCluster({ heapMb: BOUNDS.kafkaHeapMb.min }), 'kubernetes_stateful_set_v1').spec.template.spec.container[0].resources.limits.memory, '512Mi');
+  assert.throws(
+    () => build((s) => new ZooKeeperEnsemble(s, 'zk', { namespace: 'kafka', heapMb: BOUNDS.zookeeperHeapMb.min - 1 })),
+    /field ZooKeeperEnsemble\.heapMb: 63 is out of range/,
+  );
 });
 
 test('Kafka: fewer than 3 brokers scale the replication rules down instead of breaking', () => {

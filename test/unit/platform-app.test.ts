@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENVIRONMENTS } from '../../config/environments';
-import { makeTempDir, providerBlocks, readSynthesizedStacks, runApp as runAppEntry } from './synth-helpers';
+import { makeTempDir, providerBlocks, readSynthesizedStacks, runApp as runAppEntry } from '../harness/synth';
 
 
 function runApp(env: Record<string, string>, outdir: string = makeTempDir('airline-synth')) {

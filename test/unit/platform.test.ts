@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { Testing } from 'cdktf';
 import { loadEnvironments, validateEnvironment } from '../../config';
 import type { ResolvedEnvironment } from '../../config/schema';
-import { createEmulatorProfile, EMULATOR_OPTIONAL_PARTS, type EmulatorProfile } from '../../constructs/aws/emulator-profile';
+import { createEmulatorProfile, EMULATOR_OPTIONAL_PARTS, type EmulatorProfile } from '../../config/emulator';
 import { PlatformStack } from '../../stacks/platform-stack';
 import {
   allResources, dataSourcesOfType, outputValue, providerBlocks, reference, refersTo, REPO_ROOT, resourceAt, resourcesOfType,
   synthStack, type StackJson, type SynthElement,
-} from './synth-helpers';
+} from '../harness/synth';
 
 function synthPlatform(environment: ResolvedEnvironment, emulator?: EmulatorProfile): StackJson {
   const app = Testing.app();

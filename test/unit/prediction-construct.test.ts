@@ -5,8 +5,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { TerraformStack } from 'cdktf';
 import { CONFIG_MAP_MAX_BYTES } from '../../constructs/k8s/node-app-bundle';
-import { PredictionService, type PredictionServiceProps } from '../../constructs/prediction/prediction-service';
-import { REPO_ROOT, diskApp, fileFunctionContent, makeTempDir, resourcesOfType, synthStackToDisk, type Json, type StackJson } from './synth-helpers';
+import { PREDICTION_DEFAULTS, PredictionService, type PredictionServiceProps } from '../../constructs/prediction/prediction-service';
+import { predictorEnvSchema } from '../../contracts/predictor-env';
+import { PREDICTOR_GROUP_ID } from '../../contracts/topics';
+import { loadServiceConfig } from '../../services/predictor/config';
+import { REPO_ROOT, diskApp, fileFunctionContent, makeTempDir, resourcesOfType, synthStackToDisk, type Json, type StackJson } from '../harness/synth';
 
 const BASE: PredictionServiceProps = {
   namespace: 'kafka',
@@ -51,8 +54,8 @@ describe('PredictionService construct', () => {
     assert.equal(hpa.max_replicas, 10);
     assert.equal(hpa.scale_target_ref.kind, 'Deployment');
     assert.equal(hpa.metric[0].resource.name, 'cpu');
-    // Asking for more than the partitions is capped, not honoured.
-    assert.equal(only(synth({ maxReplicas: 50 }).stack, 'kubernetes_horizontal_pod_autoscaler_v2').spec.max_replicas, 10);
+    // Asking for more than the partitions is refused, as config validation refuses it.
+    assert.throws(() => synth({ maxReplicas: 50 }), /field PredictionService\.maxReplicas: 50 exceeds the 10 partitions/);
     assert.equal(only(synth({ maxReplicas: 7 }).stack, 'kubernetes_horizontal_pod_autoscaler_v2').spec.max_replicas, 7);
     assert.equal(only(synth({ inputPartitions: 6 }).stack, 'kubernetes_horizontal_pod_autoscaler_v2').spec.max_replicas, 6);
     assert.equal(construct.maxReplicas, 10);
@@ -61,8 +64,8 @@ describe('PredictionService construct', () => {
   it('refuses more replicas than the input topic has partitions, and bad counts', () => {
     assert.throws(() => synth({ replicas: 12 }), /replicas \(12\) exceeds maxReplicas \(10/);
     assert.throws(() => synth({ replicas: 6, maxReplicas: 5 }), /replicas \(6\) exceeds maxReplicas \(5/);
-    assert.throws(() => synth({ replicas: 0 }), /replicas must be a positive integer/);
-    assert.throws(() => synth({ inputPartitions: 0 }), /inputPartitions must be a positive integer/);
+    assert.throws(() => synth({ replicas: 0 }), /^ConfigError: config error, field PredictionService\.replicas: 0 is out of range\. Fix: /);
+    assert.throws(() => synth({ inputPartitions: 0 }), /field PredictionService\.inputPartitions: 0 is out of range/);
   });
 
   it('probes /healthz (liveness, startup) and /readyz (readiness) on the service port', () => {
@@ -116,6 +119,18 @@ describe('PredictionService construct', () => {
     assert.equal(env.MODEL_PATH, '/model/model.json');
     assert.equal(env.INSTANCE_ID.field_ref.field_path, 'metadata.name');
     assert.equal(envOf(synth().stack).DELIVERY_MODE, 'at-least-once');
+  });
+
+  it('writes only variables the service parses, and the service accepts them as they are', () => {
+    const env = envOf(prod);
+    const literal = Object.fromEntries(Object.entries(env).filter(([, value]) => typeof value === 'string')) as Record<string, string>;
+    const config = loadServiceConfig({ ...literal, INSTANCE_ID: 'airline-predictor-0' });
+    assert.equal(config.deliveryMode, 'exactly-once');
+    assert.equal(config.groupId, PREDICTOR_GROUP_ID);
+    assert.equal(config.http.port, PREDICTION_DEFAULTS.httpPort);
+    assert.equal(config.modelPath, '/model/model.json');
+    const known = new Set(Object.keys(predictorEnvSchema.innerType().shape));
+    assert.deepEqual(Object.keys(env).filter((name) => !known.has(name)), ['NODE_ENV']);
   });
 
   it('ships the model in its own ConfigMap under 1 MiB, mounted read-only at /model', () => {

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { splitBufferLines, splitLines } from '../../services/predictor/lines';
-import { loadGolden } from './golden';
+import { loadGolden } from '../harness/golden';
 
 const REPO = resolve(__dirname, '..', '..');
 const CLI = join(REPO, 'services', 'predictor', 'predict-cli.ts');

@@ -10,7 +10,7 @@ import {
   parseFlightRecord,
 } from '../../services/predictor/flight-record';
 import { splitBufferLines } from '../../services/predictor/lines';
-import { DATA_PATH } from './golden';
+import { DATA_PATH } from '../harness/golden';
 
 // A made-up record (the data set is never copied into the repository).
 const GOOD =

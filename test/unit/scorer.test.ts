@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { parseFlightRecord, type FlightRecord } from '../../services/predictor/flight-record';
 import { DEFAULT_MODEL_PATH, Scorer } from '../../services/predictor/scorer';
 import { predictRaw } from '../../services/predictor/predict';
-import { GOLDEN_PATH, loadGolden } from './golden';
+import { GOLDEN_PATH, loadGolden } from '../harness/golden';
 
 const MODEL_DIR = resolve(__dirname, '..', '..', 'model');
 // A made-up record (not a line of the data set, which is never committed).

@@ -18,7 +18,7 @@ import {
   NODE_APP_IMAGE,
 } from '../../constructs/k8s/node-app-bundle';
 import { escapeTerraformTemplate, unescapeTerraformTemplate } from '../../constructs/k8s/terraform-escape';
-import { diskApp, fileFunctionContent, makeTempDir, reference, resourcesOfType, synthStack, synthStackToDisk } from './synth-helpers';
+import { diskApp, fileFunctionContent, makeTempDir, reference, resourcesOfType, synthStack, synthStackToDisk } from '../harness/synth';
 
 // Throw-away entries must not leave records in the shared build cache.
 const CACHE_DIR = makeTempDir('bundle-cache');

@@ -15,7 +15,7 @@ import {
   synthStack,
   type Json,
   type StackJson,
-} from './synth-helpers';
+} from '../harness/synth';
 
 const environments = loadEnvironments({});
 const awsEnvironments = environments.filter((e) => e.target === 'aws');

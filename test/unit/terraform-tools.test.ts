@@ -13,7 +13,7 @@ import { suppressCheckovCheck } from '../../constructs/checkov';
 import { parseMirrorVersions, providerVersionOverride } from '../../tools/terraform/provider-override';
 import { environmentShellInfo, toShellAssignments } from '../../tools/terraform/env-info';
 import { loadEnvironment } from '../../config';
-import { REPO_ROOT, synthStack } from './synth-helpers';
+import { REPO_ROOT, synthStack } from '../harness/synth';
 
 const stackRequiring = (providers: Record<string, { source: string; version?: string }>) => ({
   terraform: { required_providers: providers },
@@ -133,8 +133,9 @@ test('env-info exports the names teardown needs, quoted for the shell', () => {
 
 test('emulator drift ignores are added only under the emulator profile, to exactly the listed resource types', async () => {
   const { PlatformStack } = await import('../../stacks/platform-stack');
-  const { createEmulatorProfile, EMULATOR_IGNORED_CHANGES } = await import('../../constructs/aws/emulator-profile');
-  const { resourcesOfType, allResources } = await import('./synth-helpers');
+  const { createEmulatorProfile } = await import('../../config/emulator');
+  const { EMULATOR_IGNORED_CHANGES } = await import('../../constructs/aws/emulator-profile');
+  const { resourcesOfType, allResources } = await import('../harness/synth');
   const environment = loadEnvironment('dev', {});
   const synth = (emulated: boolean) =>
     synthStack(new PlatformStack(new App({ outdir: mkdtempSync(join(tmpdir(), 'emu-')) }), 'platform-dev', {

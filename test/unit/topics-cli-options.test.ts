@@ -10,9 +10,11 @@ import { TopicSpecError } from '../../services/topics/errors';
 const dir = mkdtempSync(join(tmpdir(), 'topics-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
+const environmentTopics = (name: string) => loadEnvironment(name).streaming.topics;
+
 function issuesOf(argv: string[], env: NodeJS.ProcessEnv): string[] {
   try {
-    parseTopicsCli(argv, env);
+    parseTopicsCli(argv, env, environmentTopics);
   } catch (error) {
     assert.ok(error instanceof TopicSpecError, String(error));
     return error.issues;
@@ -51,9 +53,14 @@ describe('topics CLI options', () => {
   });
 
   it('defaults to the local environment\'s topics from config', () => {
-    const options = parseTopicsCli(['--bootstrap', '127.0.0.10:9092'], {});
+    const options = parseTopicsCli(['--bootstrap', '127.0.0.10:9092'], {}, environmentTopics);
     assert.deepEqual(options.topics, loadEnvironment('local').streaming.topics);
     assert.equal(options.expectedBrokers, 3);
+  });
+
+  it('needs --spec or TOPICS_SPEC when built without the config environments (the in-cluster Job)', () => {
+    assert.throws(() => parseTopicsCli(['--bootstrap', '127.0.0.10:9092'], {}), TopicSpecError);
+    assert.throws(() => parseTopicsCli(['--bootstrap', '127.0.0.10:9092', '--env', 'dev'], {}), /give --spec FILE or TOPICS_SPEC/);
   });
 
   it('lists every bad option and variable together', () => {
@@ -68,6 +75,6 @@ describe('topics CLI options', () => {
     assert.ok(issuesOf([], { KAFKA_BOOTSTRAP: 'no-port' }).some((i) => i.includes('HOST:PORT')));
     assert.throws(() => parseTopicsCli(['--bootstrp', 'x:1'], {}), /Unknown option '--bootstrp'/);
     assert.throws(() => parseTopicsCli(['--bootstrap', 'x:1', '--spec', join(dir, 'missing.json')], {}), /cannot read spec file/);
-    assert.throws(() => parseTopicsCli(['--bootstrap', 'x:1', '--env', 'nowhere'], {}), /cannot load environment "nowhere"/);
+    assert.throws(() => parseTopicsCli(['--bootstrap', 'x:1', '--env', 'nowhere'], {}, environmentTopics), /cannot load environment "nowhere"/);
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EXIT_CODES, TopicSpecError, exitCodeFor } from '../../services/topics/errors';
+import { PERMANENT_EXIT_CODES } from '../../contracts/topic-provisioner';
+import { BrokersNotReadyError, EXIT_CODES, TopicDriftError, TopicSpecError, exitCodeFor } from '../../services/topics/errors';
 import { parseTopicSpec, parseTopicSpecJson } from '../../services/topics/spec';
 
 function specIssues(raw: unknown): string[] {
@@ -13,6 +14,15 @@ function specIssues(raw: unknown): string[] {
   }
   assert.fail('spec was accepted');
 }
+
+describe('provisioner exit codes', () => {
+  it('the Job gives up at once exactly on the failures no retry fixes: invalid spec and refused drift', () => {
+    const permanent = [new TopicSpecError('bad'), new TopicDriftError('drift')].map(exitCodeFor);
+    assert.deepEqual([...PERMANENT_EXIT_CODES].sort(), permanent.sort());
+    assert.ok(!PERMANENT_EXIT_CODES.includes(exitCodeFor(new BrokersNotReadyError('later'))));
+    assert.ok(!PERMANENT_EXIT_CODES.includes(exitCodeFor(new Error('unexpected'))));
+  });
+});
 
 describe('topic spec parsing', () => {
   it('accepts a list or { topics }, fills an empty config and turns config values into strings', () => {

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { z } from 'zod';
-import { createLogger } from '../../../services/common/logger';
+import { createLogger } from '../../../contracts/logging';
 
 const EnvSchema = z.object({
   NODE_NAME: z.string().min(1, 'NODE_NAME is required (downward API spec.nodeName)'),

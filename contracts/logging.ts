@@ -1,3 +1,5 @@
+// The log format every program of the project shares (services, the local cluster, the in-cluster runtime
+// programs): JSON lines on stderr through pino, level from LOG_LEVEL.
 import pino, { type Logger } from 'pino';
 
 export type { Logger };

@@ -1,14 +1,14 @@
-// Shared set-up for the prediction service integration tests: unique topics and group per test on the cluster
-// that test/run.ts started (KAFKA_BOOTSTRAP, KAFKA_CLUSTER_STATE), service instances as child processes, a
+// Shared set-up for the prediction service integration tests: unique topics and group per test on the cluster that
+// test/run.ts started (KAFKA_BOOTSTRAP, KAFKA_CLUSTER_STATE), service instances as child processes, a
 // read_committed collector of the outputs, and a producer of input records.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
-import { OutputCollector } from '../../demo/collector';
+import { OutputCollector, ServiceInstance, sleep, deleteTopics, ensureTopics } from './demo';
+import { topicVariables } from '../../contracts/predictor-env';
+import type { TopicsByRole } from '../../contracts/topics';
 import { PartitionedSender } from '../../services/common/partitioned-send';
-import { ServiceInstance, sleep } from '../../demo/instances';
-import { deleteTopics, ensureTopics } from '../../demo/topics';
 
 export function kafkaBootstrap(): string {
   const bootstrap = process.env.KAFKA_BOOTSTRAP;
@@ -29,7 +29,7 @@ export interface PipelineOptions {
 }
 
 export class Pipeline {
-  readonly topics: { input: string; output: string; deadLetter: string };
+  readonly topics: TopicsByRole;
   readonly groupId: string;
   readonly kafka: Kafka;
   readonly collector: OutputCollector;
@@ -108,9 +108,7 @@ export class Pipeline {
       logDir: this.logDir,
       env: {
         KAFKA_BOOTSTRAP: this.bootstrap,
-        INPUT_TOPIC: this.topics.input,
-        OUTPUT_TOPIC: this.topics.output,
-        DEAD_LETTER_TOPIC: this.topics.deadLetter,
+        ...topicVariables(this.topics),
         GROUP_ID: this.groupId,
         DELIVERY_MODE: this.options.mode ?? 'at-least-once',
         ...this.options.env,
