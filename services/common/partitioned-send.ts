@@ -6,9 +6,9 @@ export interface MessageSender {
 }
 
 /**
- * kafkajs 2.2.4 can drop messages silently when one send spans several brokers and a leader moves mid-send: the
- * retry skips brokers that already answered, including the partition's new leader. One send per partition cannot
- * hit that path (its retry goes to the new leader), so every send here targets exactly one partition.
+ * Unpatched kafkajs 2.2.4 drops messages silently when one send spans several brokers and a leader moves mid-send:
+ * the retry skips brokers that already answered, including the partition's new leader. The project's kafkajs patch
+ * fixes that in kafkajs; every send here still targets exactly one partition, the form all fault tests ran with.
  */
 export class PartitionedSender {
   private readonly keyed = Partitioners.DefaultPartitioner();

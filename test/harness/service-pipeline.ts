@@ -91,6 +91,28 @@ export class Pipeline {
   }
 
   /** A fresh read_committed reader of the outputs, from the beginning, in a group of its own. */
+  /** How many times each key is stored in the input topic, read from the beginning until `expected` keys or 20 s. */
+  async storedInputKeys(expected: number): Promise<Map<string, number>> {
+    const stored = new Map<string, number>();
+    const consumer = this.kafka.consumer({ groupId: `${this.groupId}-inputs-${Date.now().toString(36)}`, maxWaitTimeInMs: 200 });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics: [this.topics.input], fromBeginning: true });
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          const key = message.key?.toString() ?? '';
+          stored.set(key, (stored.get(key) ?? 0) + 1);
+        },
+      });
+      const deadline = Date.now() + 20000;
+      while (stored.size < expected && Date.now() < deadline) await sleep(200);
+      await sleep(1000); // a second copy, if any
+    } finally {
+      await consumer.disconnect();
+    }
+    return stored;
+  }
+
   async freshCollector(): Promise<OutputCollector> {
     const collector = new OutputCollector(this.kafka, {
       outputTopic: this.topics.output,

@@ -48,6 +48,13 @@ describe('prediction service: a bad-input corpus', () => {
     await pipeline?.teardown();
   });
 
+  // A doubled output can come from the input (the producer stored a record twice) or from the service (a record
+  // processed twice). These tests tell the two apart: the input is counted here, outputs per source record below.
+  it('stores each input record once (the idempotent producer of the harness)', async () => {
+    const stored = await pipeline.storedInputKeys(REJECTED.length + SCORED.length);
+    for (const { key } of [...REJECTED, ...SCORED]) assert.equal(stored.get(key), 1, `${key}: stored once in the input topic`);
+  });
+
   it('dead-letters each malformed record once, with its reason, original bytes and source position', () => {
     for (const { key, value, reason } of REJECTED) {
       const letters = pipeline.collector.deadLetters.get(key);
