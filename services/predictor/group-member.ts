@@ -125,6 +125,22 @@ export class GroupMember {
     return { ok: true, detail: `joined; partitions [${this.assigned.join(',')}]` };
   }
 
+  /**
+   * kafkajs steps over a batch of only transaction markers or aborted records without calling eachBatch and, with
+   * autoCommit off, commits nothing: the committed offset would stay short of the end of an idle partition (and the
+   * stall watchdog would see unprocessed records). Everything before such a batch is committed already, so its end
+   * is committed here. The commit carries the group generation, so a member that lost the partition cannot move it.
+   */
+  private commitPastFiltered(consumer: Consumer, topic: string, partition: number, lastOffset: string): void {
+    const offset = (BigInt(lastOffset) + 1n).toString();
+    consumer
+      .commitOffsets([{ topic, partition, offset }])
+      .then(() => {
+        if (consumer === this.consumer) this.lastCommit = Date.now();
+      })
+      .catch((error: unknown) => this.deps.logger.warn({ err: error, partition, offset }, 'commit past markers or aborted records failed'));
+  }
+
   replace(reason: string): void {
     const { logger, metrics } = this.deps;
     if (this.replacing) return;
@@ -196,7 +212,10 @@ export class GroupMember {
     };
     consumer.on(events.FETCH, alive);
     consumer.on(events.START_BATCH_PROCESS, alive);
-    consumer.on(events.END_BATCH_PROCESS, alive);
+    consumer.on(events.END_BATCH_PROCESS, ({ payload }) => {
+      alive();
+      if (isCurrent() && payload.batchSize === 0) this.commitPastFiltered(consumer, payload.topic, payload.partition, payload.lastOffset);
+    });
     consumer.on(events.GROUP_JOIN, ({ payload }) => {
       if (!isCurrent()) return;
       alive();
