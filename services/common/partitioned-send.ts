@@ -1,5 +1,12 @@
 import { Partitioners, type Message, type PartitionMetadata } from 'kafkajs';
 
+/** Told when each partition request goes out, and whether its messages were acknowledged. */
+export interface SendObserver<M extends Message = Message> {
+  sending(messages: readonly M[]): void;
+  acknowledged(messages: readonly M[]): void;
+  unacknowledged(messages: readonly M[]): void;
+}
+
 /** Anything that sends like a kafkajs producer or transaction. */
 export interface MessageSender {
   send(record: { topic: string; messages: Message[]; acks?: number }): Promise<unknown>;
@@ -31,9 +38,12 @@ export class PartitionedSender {
     return this.keyed({ topic, partitionMetadata: metadata, message });
   }
 
-  /** Sends with acks=all, one request per partition; in parallel unless `sequential` (e.g. inside a transaction). */
-  async send(sender: MessageSender, topic: string, messages: readonly Message[], sequential = false): Promise<void> {
-    const byPartition = new Map<number, Message[]>();
+  /**
+   * Sends with acks=all, one request per partition; in parallel unless `sequential` (e.g. inside a transaction).
+   * Every request settles before this returns or throws (the first error), so the observer has heard of all of them.
+   */
+  async send<M extends Message>(sender: MessageSender, topic: string, messages: readonly M[], sequential = false, observer?: SendObserver<M>): Promise<void> {
+    const byPartition = new Map<number, M[]>();
     for (const message of messages) {
       const partition = message.partition ?? this.partitionFor(topic, message);
       const group = byPartition.get(partition);
@@ -41,11 +51,21 @@ export class PartitionedSender {
       if (group) group.push(routed);
       else byPartition.set(partition, [routed]);
     }
-    const sends = [...byPartition.values()].map((group) => () => sender.send({ topic, messages: group, acks: -1 }));
+    const sends = [...byPartition.values()].map((group) => async () => {
+      observer?.sending(group);
+      try {
+        await sender.send({ topic, messages: group, acks: -1 });
+      } catch (error) {
+        observer?.unacknowledged(group);
+        throw error;
+      }
+      observer?.acknowledged(group);
+    });
     if (sequential) {
       for (const send of sends) await send();
-    } else {
-      await Promise.all(sends.map((send) => send()));
+      return;
     }
+    const failed = (await Promise.allSettled(sends.map((send) => send()))).find((outcome) => outcome.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
   }
 }

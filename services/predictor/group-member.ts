@@ -1,10 +1,17 @@
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { PartitionAssigners, type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs';
 import { delay } from '../common/delay';
 import type { Logger } from '../../contracts/logging';
 import type { ProbeResult } from '../common/probe-server';
 import type { ServiceConfig } from './config';
 import type { PredictorMetrics } from './metrics';
 import { METADATA_MAX_AGE_MS } from './output-producer';
+import { stickyAssigner } from './sticky-assigner';
+
+/** The assignment the group gave this instance; `generation` changes at every join. */
+export interface AssignmentView {
+  readonly generation: number;
+  readonly partitions: readonly number[];
+}
 
 export type GroupPhase = 'created' | 'connecting' | 'joining' | 'joined' | 'rebalancing' | 'stopping' | 'stopped' | 'failed';
 
@@ -15,6 +22,8 @@ export interface GroupMemberDeps {
   /** Partitions kafkajs may hand to `eachBatch` at once. */
   partitionsConsumedConcurrently: number;
   eachBatch: (payload: EachBatchPayload) => Promise<void>;
+  /** Called with the instance's input partitions after every join. */
+  onAssigned?: (partitions: readonly number[]) => void;
   /** Called when the consumer stops for good (kafkajs gave up). */
   onFatal?: (error: Error) => void;
 }
@@ -58,7 +67,7 @@ export class GroupMember {
   }
 
   /** The current assignment; `generation` counts the joins, so a changed one means partitions may have moved. */
-  get assignment(): { generation: number; partitions: readonly number[] } {
+  get assignment(): AssignmentView {
     return { generation: this.generation, partitions: this.assigned };
   }
 
@@ -198,6 +207,11 @@ export class GroupMember {
       readUncommitted: false,
       maxWaitTimeInMs: 500,
       allowAutoTopicCreation: false,
+      // Sticky first; round-robin while older instances without it are still in the group.
+      partitionAssigners: [
+        stickyAssigner(() => ({ instance: config.instanceId, owned: { [config.inputTopic]: [...this.assigned] } })),
+        PartitionAssigners.roundRobin,
+      ],
     });
     this.watch(consumer);
     return consumer;
@@ -223,6 +237,7 @@ export class GroupMember {
       this.lastCommit = Date.now();
       this.assigned = [...(payload.memberAssignment[config.inputTopic] ?? [])].sort((a, b) => a - b);
       this.generation += 1;
+      this.deps.onAssigned?.(this.assigned);
       metrics.assignedPartitions.set(this.assigned.length);
       if (this.currentPhase !== 'stopping') this.currentPhase = 'joined';
       logger.info(

@@ -3,6 +3,45 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** Why a record went to the dead-letter topic; a small fixed set so the label stays low-cardinality. */
 export type DeadLetterKind = 'malformed' | 'empty' | 'internal';
 
+/**
+ * Outputs sent and not yet answered: now, and the most at once since the previous scrape, so a spike shorter than
+ * the scrape interval (a broker dying under in-flight sends) still shows.
+ */
+export class OutputsInFlight {
+  private current = 0;
+  private peak = 0;
+
+  constructor(registers: Registry[]) {
+    const outputs = this;
+    new Gauge({
+      name: 'predictor_outputs_in_flight',
+      help: 'Outputs sent and not yet acknowledged or failed.',
+      registers,
+      collect() {
+        this.set(outputs.current);
+      },
+    });
+    new Gauge({
+      name: 'predictor_outputs_in_flight_peak',
+      help: 'The most outputs in flight at once since the previous scrape.',
+      registers,
+      collect() {
+        this.set(outputs.peak);
+        outputs.peak = outputs.current;
+      },
+    });
+  }
+
+  sent(count: number): void {
+    this.current += count;
+    this.peak = Math.max(this.peak, this.current);
+  }
+
+  settled(count: number): void {
+    this.current -= count;
+  }
+}
+
 /** The service's Prometheus metrics, on a Registry of its own (never prom-client's global one). */
 export class PredictorMetrics {
   readonly registry: Registry;
@@ -14,6 +53,9 @@ export class PredictorMetrics {
   readonly recordLatencySeconds: Histogram;
   readonly assignedPartitions: Gauge;
   readonly consumerRestarts: Counter;
+  readonly outputsUnacknowledged: Counter;
+  readonly outputsHandedOver: Counter;
+  readonly outputsInFlight: OutputsInFlight;
   readonly producerRestarts: Counter;
 
   constructor(labels: { instance: string; mode: string }) {
@@ -57,6 +99,17 @@ export class PredictorMetrics {
     this.consumerRestarts = new Counter({
       name: 'predictor_consumer_restarts_total',
       help: 'Consumers replaced because their fetch loop stalled.',
+      registers,
+    });
+    this.outputsUnacknowledged = new Counter({
+      name: 'predictor_outputs_unacknowledged_total',
+      help: 'Outputs sent in a request that failed without an acknowledgement: stored or not, the only ones a retry can duplicate.',
+      registers,
+    });
+    this.outputsInFlight = new OutputsInFlight(registers);
+    this.outputsHandedOver = new Counter({
+      name: 'predictor_outputs_handed_over_total',
+      help: 'Acknowledged outputs of uncommitted records whose partition went to another instance at a rebalance (it may write them again).',
       registers,
     });
     this.producerRestarts = new Counter({

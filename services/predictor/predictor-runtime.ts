@@ -50,6 +50,7 @@ export class PredictorRuntime {
     const context: DeliveryContext = {
       config,
       logger,
+      metrics,
       outputs: () => this.sender!,
     };
     this.delivery =
@@ -62,6 +63,7 @@ export class PredictorRuntime {
       metrics,
       partitionsConsumedConcurrently: this.delivery.partitionsConsumedConcurrently,
       eachBatch: (payload) => this.processAndCommit(payload),
+      onAssigned: (partitions) => this.delivery.assigned?.(partitions),
       onFatal: deps.onFatal,
     });
     this.watchdog = new StallWatchdog(this.member, config);
@@ -136,19 +138,16 @@ export class PredictorRuntime {
     }
   }
 
-  /** Scores the batch's records not committed yet and delivers their outputs; undefined when it was revoked meanwhile. */
+  /** Scores the batch's records still to process and delivers their outputs; undefined when it was revoked meanwhile. */
   private async processAndDeliver(payload: EachBatchPayload): Promise<Delivered | undefined> {
     const { batch } = payload;
     const { config, scorer } = this.deps;
-    const from = await this.delivery.firstOffsetToProcess(payload);
-    const processed = from === null ? batch.messages : batch.messages.filter((message) => BigInt(message.offset) >= from);
+    const processed = await this.delivery.recordsToProcess(payload);
     const result = processBatch(scorer, processed, {
       topic: batch.topic,
       partition: batch.partition,
       instanceId: config.instanceId,
     });
-    // Everything in the batch was committed by the partition's previous owner.
-    if (from !== null && from > BigInt(batch.lastOffset())) return { processed, result };
     // The committed position is the offset after the batch's last record.
     const nextOffset = (BigInt(batch.lastOffset()) + 1n).toString();
     const offsets: BatchOffsets = { topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: nextOffset }] }] };

@@ -23,6 +23,8 @@ export interface OutputRecord {
   key: Buffer | null;
   value: Buffer | null;
   headers?: IHeaders;
+  /** Offset of the input record it came from (not sent: kafkajs writes only key, value, headers). */
+  sourceOffset: string;
 }
 
 export interface DeadLetterRecord extends OutputRecord {
@@ -59,6 +61,7 @@ export function processBatch(scorer: Scorer, records: readonly InputRecord[], co
       reason,
       key: record.key,
       value: record.value,
+      sourceOffset: record.offset,
       headers: {
         reason,
         'source-topic': context.topic,
@@ -100,7 +103,7 @@ export function processBatch(scorer: Scorer, records: readonly InputRecord[], co
       },
       instanceId: context.instanceId,
     };
-    predictions.push({ key: record.key, value: Buffer.from(JSON.stringify(message)) });
+    predictions.push({ key: record.key, value: Buffer.from(JSON.stringify(message)), sourceOffset: record.offset });
   }
   return { predictions, deadLetters };
 }

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
-import { OutputCollector, ServiceInstance, sleep, deleteTopics, ensureTopics } from './demo';
+import { OutputCollector, ServiceInstance, metricValue, sleep, deleteTopics, ensureTopics } from './demo';
 import { topicVariables } from '../../contracts/predictor-env';
 import type { TopicsByRole } from '../../contracts/topics';
 import { PartitionedSender } from '../../services/common/partitioned-send';
@@ -91,6 +91,28 @@ export class Pipeline {
   }
 
   /** A fresh read_committed reader of the outputs, from the beginning, in a group of its own. */
+  /**
+   * The broker whose death hits most outputs in flight: the one leading the most output partitions whose input
+   * partition another broker leads (records keep arriving there while their outputs wait for a new leader). Killing
+   * a broker that leads input and output partitions alike would stop both, leaving nothing in flight.
+   */
+  async brokerLeadingMostOutputs(): Promise<number> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [this.topics.input, this.topics.output] });
+      const leaders = (name: string) => new Map(topics.find((t) => t.name === name)!.partitions.map((p) => [p.partitionId, p.leader]));
+      const input = leaders(this.topics.input);
+      const counts = new Map<number, number>();
+      for (const [partition, leader] of leaders(this.topics.output)) {
+        if (input.get(partition) !== leader) counts.set(leader, (counts.get(leader) ?? 0) + 1);
+      }
+      return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? 2;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   /** How many times each key is stored in the input topic, read from the beginning until `expected` keys or 20 s. */
   async storedInputKeys(expected: number): Promise<Map<string, number>> {
     const stored = new Map<string, number>();
@@ -167,5 +189,30 @@ export async function waitFor(what: string, timeoutMs: number, predicate: () => 
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(200);
+  }
+}
+
+/**
+ * Outputs in flight around a fault: `start` reads every instance's metrics once (which resets the services' peak
+ * gauges), `peakUntil` then reads `predictor_outputs_in_flight_peak` every 100 ms and sums each instance's highest.
+ */
+export class InFlightProbe {
+  private constructor(private readonly instances: readonly ServiceInstance[]) {}
+
+  static async start(instances: readonly ServiceInstance[]): Promise<InFlightProbe> {
+    await Promise.all(instances.map((instance) => instance.metrics().catch(() => '')));
+    return new InFlightProbe(instances);
+  }
+
+  /** Reads until `done` settles. */
+  async peakUntil(done: Promise<unknown>): Promise<number> {
+    let finished = false;
+    void done.finally(() => (finished = true)).catch(() => undefined);
+    const peaks = this.instances.map(() => 0);
+    for (; !finished; await sleep(100)) {
+      const texts = await Promise.all(this.instances.map((instance) => (instance.running ? instance.metrics().catch(() => '') : '')));
+      texts.forEach((text, i) => (peaks[i] = Math.max(peaks[i], metricValue(text, 'predictor_outputs_in_flight_peak'))));
+    }
+    return peaks.reduce((sum, peak) => sum + peak, 0);
   }
 }

@@ -1,14 +1,9 @@
-import type { Admin, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Admin, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { delay } from '../../common/delay';
+import type { AssignmentView } from '../group-member';
 import { createOutputProducer } from '../output-producer';
 import type { BatchResult } from '../processor';
 import { sendBatchResult, type BatchOffsets, type DeliveryContext, type DeliveryStrategy } from './strategy';
-
-/** The assignment the group gave this instance; `generation` changes at every join. */
-export interface AssignmentView {
-  readonly generation: number;
-  readonly partitions: readonly number[];
-}
 
 export interface ExactlyOnceDeps {
   kafka: Kafka;
@@ -28,6 +23,8 @@ export class ExactlyOnceDelivery implements DeliveryStrategy {
   // Each partition has its own producer, so transactions of different partitions can overlap.
   readonly partitionsConsumedConcurrently = 4;
   private readonly producers = new Map<number, Producer>();
+  /** The group's committed offset per partition when this instance fenced it (only this instance commits since). */
+  private readonly committedAtFence = new Map<number, bigint>();
   private generation = -1;
   private admin: Admin | undefined;
 
@@ -53,31 +50,42 @@ export class ExactlyOnceDelivery implements DeliveryStrategy {
     await this.admin?.disconnect().catch(() => undefined);
   }
 
-  async firstOffsetToProcess(payload: EachBatchPayload): Promise<bigint | null> {
-    const { partition } = payload.batch;
+  async recordsToProcess(payload: EachBatchPayload): Promise<KafkaMessage[]> {
+    const { batch } = payload;
     const assignment = this.deps.assignment();
     if (assignment.generation !== this.generation) {
       // A new assignment: every partition is fenced afresh, since another instance may have owned it meanwhile.
       this.generation = assignment.generation;
       for (const stale of [...this.producers.keys()]) this.dropProducer(stale);
     }
-    if (this.producers.has(partition)) return null;
+    if (!this.producers.has(batch.partition)) await this.fence(batch.topic, batch.partition);
+    const committed = this.committedAtFence.get(batch.partition) ?? -1n;
+    const records = batch.messages.filter((message) => BigInt(message.offset) >= committed);
+    if (records.length < batch.messages.length) {
+      this.context.logger.info({ partition: batch.partition, committed: committed.toString(), skipped: batch.messages.length - records.length }, 'skipping records the previous owner committed');
+    }
+    return records;
+  }
+
+  /** Initialises the partition's transactional id (from here on its previous owner cannot commit), then reads the committed offset. */
+  private async fence(topic: string, partition: number): Promise<void> {
     const producer = createOutputProducer(this.deps.kafka, this.context.config, this.transactionalId(partition));
     await producer.connect();
-    // The first transaction initialises the transactional id: from here on the previous owner cannot commit.
     const fencing = await producer.transaction();
     await fencing.abort();
     this.producers.set(partition, producer);
-    const committed = await this.committedOffset(payload.batch.topic, partition);
-    if (committed !== null && committed > BigInt(payload.batch.firstOffset() ?? '0')) {
-      this.context.logger.info({ partition, committed: committed.toString(), firstOffset: payload.batch.firstOffset() }, 'skipping records the previous owner committed');
-    }
-    return committed;
+    const committed = await this.committedOffset(topic, partition);
+    if (committed === null) this.committedAtFence.delete(partition);
+    else this.committedAtFence.set(partition, committed);
   }
 
   async deliver(result: BatchResult, offsets: BatchOffsets, payload: EachBatchPayload): Promise<boolean> {
-    const producer = this.producers.get(payload.batch.partition);
-    if (!producer) throw new Error(`no transactional producer for partition ${payload.batch.partition}`);
+    const { partition } = payload.batch;
+    // The whole batch was committed by the previous owner: committing its end again could move the offset back.
+    const next = BigInt(offsets.topics[0].partitions[0].offset);
+    if (next <= (this.committedAtFence.get(partition) ?? -1n)) return true;
+    const producer = this.producers.get(partition);
+    if (!producer) throw new Error(`no transactional producer for partition ${partition}`);
     const transaction = await producer.transaction();
     try {
       // One send at a time inside a transaction.

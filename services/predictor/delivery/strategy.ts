@@ -1,8 +1,9 @@
-import type { EachBatchPayload } from 'kafkajs';
+import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../../contracts/logging';
-import type { MessageSender, PartitionedSender } from '../../common/partitioned-send';
+import type { MessageSender, PartitionedSender, SendObserver } from '../../common/partitioned-send';
+import type { PredictorMetrics } from '../metrics';
 import type { ServiceConfig } from '../config';
-import type { BatchResult } from '../processor';
+import type { BatchResult, OutputRecord } from '../processor';
 
 /** The input position to commit once a batch's outputs are written: the offset after its last record. */
 export interface BatchOffsets {
@@ -13,6 +14,7 @@ export interface BatchOffsets {
 export interface DeliveryContext {
   readonly config: Pick<ServiceConfig, 'inputTopic' | 'outputTopic' | 'deadLetterTopic' | 'groupId' | 'transactionalIdPrefix' | 'transactionTimeoutMs'>;
   readonly logger: Logger;
+  readonly metrics: Pick<PredictorMetrics, 'outputsUnacknowledged' | 'outputsInFlight' | 'outputsHandedOver'>;
   outputs(): PartitionedSender;
 }
 
@@ -22,31 +24,50 @@ export interface DeliveryStrategy {
   readonly partitionsConsumedConcurrently: number;
   connect(): Promise<void>;
   disconnect(): Promise<void>;
-  /** The first offset of the batch still to process (records below it are committed already), null for all. */
-  firstOffsetToProcess(payload: EachBatchPayload): Promise<bigint | null>;
+  /** Told the instance's input partitions after every group join. */
+  assigned?(partitions: readonly number[]): void;
+  /** The batch's records still to process: those whose outputs are not committed or acknowledged already. */
+  recordsToProcess(payload: EachBatchPayload): Promise<KafkaMessage[]>;
   /** Writes the batch's outputs and commits its offsets; false when the batch was revoked meanwhile (nothing committed). */
   deliver(result: BatchResult, offsets: BatchOffsets, payload: EachBatchPayload): Promise<boolean>;
   /** After a failed batch (`timedOut`: its produce/commit hung): replace what may be stuck before the batch is retried. */
   recover(error: unknown, partition: number, timedOut: boolean): Promise<void>;
 }
 
-/** Writes predictions and dead letters, one request per partition (see PartitionedSender). */
+/**
+ * Writes predictions and dead letters, one request per partition (see PartitionedSender); tells `onAcknowledged`
+ * the input offsets whose outputs are acknowledged, and counts outputs whose request failed.
+ */
 export async function sendBatchResult(
   context: DeliveryContext,
   sender: MessageSender,
   result: BatchResult,
   sequential: boolean,
+  onAcknowledged?: (sourceOffsets: readonly string[]) => void,
 ): Promise<void> {
-  const { config } = context;
+  const { config, metrics } = context;
   const partitioned = context.outputs();
-  const deadLetters = result.deadLetters.map(({ key, value, headers }) => ({ key, value, headers }));
+  const deadLetters = result.deadLetters.map(({ key, value, headers, sourceOffset }) => ({ key, value, headers, sourceOffset }));
+  const observer: SendObserver<OutputRecord> = {
+    sending: (messages) => metrics.outputsInFlight.sent(messages.length),
+    acknowledged: (messages) => {
+      metrics.outputsInFlight.settled(messages.length);
+      onAcknowledged?.(messages.map((message) => message.sourceOffset));
+    },
+    unacknowledged: (messages) => {
+      metrics.outputsInFlight.settled(messages.length);
+      metrics.outputsUnacknowledged.inc(messages.length);
+    },
+  };
   if (sequential) {
-    await partitioned.send(sender, config.outputTopic, result.predictions, true);
-    await partitioned.send(sender, config.deadLetterTopic, deadLetters, true);
+    await partitioned.send(sender, config.outputTopic, result.predictions, true, observer);
+    await partitioned.send(sender, config.deadLetterTopic, deadLetters, true, observer);
   } else {
-    await Promise.all([
-      partitioned.send(sender, config.outputTopic, result.predictions),
-      partitioned.send(sender, config.deadLetterTopic, deadLetters),
+    const sends = await Promise.allSettled([
+      partitioned.send(sender, config.outputTopic, result.predictions, false, observer),
+      partitioned.send(sender, config.deadLetterTopic, deadLetters, false, observer),
     ]);
+    const failed = sends.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
   }
 }
