@@ -1,7 +1,8 @@
 // `npm run soak -- --rounds 20`: rounds of faults against a real local cluster while records flow. Each round streams
-// --records flight records (default 3,000) at --rate records/s (default 300) through 3 prediction-service instances,
+// --records flight records (default 6,000) at --rate records/s (default 300) through 3 prediction-service instances,
 // alternating at-least-once and exactly-once, and meanwhile: kills a broker (SIGKILL), kills an instance (kill -9),
-// and freezes another (SIGSTOP) past its session timeout until the group moves on, then wakes it (a zombie). After
+// and freezes another (SIGSTOP) while it owns partitions, past its session timeout until the last instance owns
+// every partition, then wakes it (a zombie). After
 // the broker is back, a fresh read_committed reader counts lost and duplicated records. One line per round, then
 // totals; exit 1 when a round lost a record or exactly-once duplicated one.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalCluster, stopLocalCluster, type LocalCluster } from '../local/cluster';
 import { createLogger } from '../contracts/logging';
+import { PREDICTOR_SESSION_TIMEOUT_MS } from '../contracts/predictor-env';
 import { dataFilePath, readFlightLines, replay, sleep } from '../test/harness/demo';
 import { InFlightProbe, Pipeline, waitFor } from '../test/harness/service-pipeline';
 
@@ -24,12 +26,15 @@ interface RoundResult {
   duplicated: number;
   /** From the kill -9 to the first output of the victim's partitions by another instance. */
   resumeAfterKillMs: number;
-  /** How long the zombie stayed frozen (until the two others owned every partition). */
+  /** How long the zombie stayed frozen (until the survivor owned every partition), and how many it owned then. */
   zombiePausedMs: number;
+  zombiePartitions: number;
   seconds: number;
 }
 
-const SUBNET = 7; // 127.0.7.0/24: beside a `npm run local:up` cluster and the test cluster
+const SUBNET = 7;
+/** A zombie stays frozen at least this long: past the service's session timeout by a margin. */
+const ZOMBIE_MIN_PAUSE_MS = PREDICTOR_SESSION_TIMEOUT_MS + 2000; // 127.0.7.0/24: beside a `npm run local:up` cluster and the test cluster
 
 async function soakRound(cluster: LocalCluster, round: number, mode: Mode, recordCount: number, rate: number): Promise<RoundResult> {
   const started = Date.now();
@@ -44,6 +49,7 @@ async function soakRound(cluster: LocalCluster, round: number, mode: Mode, recor
     let killedAt = 0;
     let killedPartitions: number[] = [];
     let zombiePausedMs = 0;
+    let zombiePartitions: number[] = [];
     const at = (fraction: number) => Math.floor(records.length * fraction);
     const fired = new Set<string>();
     const once = (name: string, fault: () => Promise<unknown>) => {
@@ -73,10 +79,13 @@ async function soakRound(cluster: LocalCluster, round: number, mode: Mode, recor
         if (acknowledged >= at(0.6)) {
           once('zombie', async () => {
             await Promise.all(faults.slice(0, 2)); // the kill -9 has landed
+            // Frozen while it owns partitions, so the group has something to take from it.
+            await waitFor('the zombie to own partitions', 60000, async () => (zombiePartitions = await zombie.partitions()).length > 0);
             zombie.pause();
             const pausedAt = Date.now();
             try {
               await waitFor('the survivor to own every partition', 90000, async () => (await survivor.partitions()).length === 10);
+              await sleep(Math.max(0, ZOMBIE_MIN_PAUSE_MS - (Date.now() - pausedAt)));
             } finally {
               zombie.resume();
               zombiePausedMs = Date.now() - pausedAt;
@@ -110,6 +119,7 @@ async function soakRound(cluster: LocalCluster, round: number, mode: Mode, recor
       duplicated: reader.duplicateKeys().length,
       resumeAfterKillMs: Number.isFinite(resumedAt) ? resumedAt - killedAt : -1,
       zombiePausedMs,
+      zombiePartitions: zombiePartitions.length,
       seconds: Math.round((Date.now() - started) / 1000),
     };
   } finally {
@@ -127,14 +137,14 @@ function formatRow(r: RoundResult): string {
     `lost ${r.lost}`,
     `duplicated ${String(r.duplicated).padStart(4)}`,
     `resumed ${r.resumeAfterKillMs} ms after kill -9`,
-    `zombie paused ${r.zombiePausedMs} ms`,
+    `zombie owning ${r.zombiePartitions} partitions paused ${r.zombiePausedMs} ms`,
     `${r.seconds} s`,
   ].join('  ');
 }
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { rounds: { type: 'string', default: '20' }, records: { type: 'string', default: '3000' }, rate: { type: 'string', default: '300' } },
+    options: { rounds: { type: 'string', default: '20' }, records: { type: 'string', default: '6000' }, rate: { type: 'string', default: '300' } },
   });
   const rounds = Number(values.rounds);
   const recordCount = Number(values.records);

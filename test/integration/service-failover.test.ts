@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sleep, dataFilePath, readFlightLines, replay } from '../harness/demo';
 import { Pipeline, waitFor } from '../harness/service-pipeline';
+import { PREDICTOR_SESSION_TIMEOUT_MS } from '../../contracts/predictor-env';
 
 /**
  * Streams records while one of three instances is killed with SIGKILL (no LeaveGroup, no flush); returns what
@@ -88,6 +89,7 @@ describe('prediction service: a paused instance (zombie) in exactly-once mode', 
           const owned = new Set([...(await first.partitions()), ...(await third.partitions())]);
           return owned.size === 10;
         });
+        await sleep(Math.max(0, PREDICTOR_SESSION_TIMEOUT_MS + 2000 - (Date.now() - pausedAt))); // past the session timeout
       } finally {
         zombie.resume();
       }
