@@ -1,4 +1,4 @@
-import { Kafka, type Admin, type EachBatchPayload, type KafkaMessage } from 'kafkajs';
+import { Kafka, KafkaJSError, type Admin, type EachBatchPayload, type KafkaMessage } from 'kafkajs';
 import { delay } from '../common/delay';
 import { kafkaLogCreator, kafkaLogLevel } from '../common/kafka-logging';
 import type { Logger } from '../../contracts/logging';
@@ -169,11 +169,13 @@ export class PredictorRuntime {
       if (!delivered) return;
     } catch (error) {
       metrics.batchesFailed.inc();
-      await this.delivery.recover(error, batch.partition, error instanceof BatchTimeoutError);
+      const cured = await this.delivery.recover(error, batch.partition, error instanceof BatchTimeoutError);
       logger.warn(
         { err: error, partition: batch.partition, firstOffset: batch.firstOffset(), size: batch.messages.length },
         'batch failed; it will be processed again',
       );
+      // kafkajs crashes the consumer on an error it calls permanent; this one is not, once recovered from.
+      if (cured) throw new KafkaJSError(`batch failed, recovered: ${error instanceof Error ? error.message : String(error)}`, { retriable: true });
       throw error;
     }
     const { result, processed } = delivered;

@@ -75,7 +75,7 @@ export class AtLeastOnceDelivery implements DeliveryStrategy {
     return true;
   }
 
-  async recover(error: unknown, partition: number, timedOut: boolean): Promise<void> {
+  async recover(error: unknown, partition: number, timedOut: boolean): Promise<boolean> {
     const { logger } = this.context;
     if (timedOut) {
       logger.error({ partition }, 'producer stuck; replacing it');
@@ -85,6 +85,7 @@ export class AtLeastOnceDelivery implements DeliveryStrategy {
       logger.warn({ partition }, 'producer metadata names a gone broker; replacing the producer');
       await this.producer.replace();
     }
+    return false;
   }
 }
 

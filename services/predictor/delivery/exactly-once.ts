@@ -107,9 +107,13 @@ export class ExactlyOnceDelivery implements DeliveryStrategy {
     }
   }
 
-  /** A failed or stuck transaction: the partition's next batch starts with a new producer, fenced afresh. */
-  async recover(_error: unknown, partition: number): Promise<void> {
+  /**
+   * A failed or stuck transaction: the partition's next batch starts with a new producer, fenced afresh. A producer
+   * fenced by another instance (the partition moved while this one still held it) is cured the same way.
+   */
+  async recover(error: unknown, partition: number): Promise<boolean> {
     this.dropProducer(partition);
+    return isFenced(error);
   }
 
   private dropProducer(partition: number): void {
@@ -124,4 +128,15 @@ export class ExactlyOnceDelivery implements DeliveryStrategy {
     const offset = committed?.partitions.find((p) => p.partition === partition)?.offset;
     return offset === undefined || BigInt(offset) < 0n ? null : BigInt(offset);
   }
+}
+
+const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
+
+/** The broker refused the producer because another one initialised the same transactional id since. */
+function isFenced(error: unknown): boolean {
+  for (let current = error as { type?: string; cause?: unknown; originalError?: unknown } | undefined; current; ) {
+    if (current.type !== undefined && FENCED.has(current.type)) return true;
+    current = (current.originalError ?? current.cause) as typeof current;
+  }
+  return false;
 }

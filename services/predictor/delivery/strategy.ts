@@ -30,8 +30,12 @@ export interface DeliveryStrategy {
   recordsToProcess(payload: EachBatchPayload): Promise<KafkaMessage[]>;
   /** Writes the batch's outputs and commits its offsets; false when the batch was revoked meanwhile (nothing committed). */
   deliver(result: BatchResult, offsets: BatchOffsets, payload: EachBatchPayload): Promise<boolean>;
-  /** After a failed batch (`timedOut`: its produce/commit hung): replace what may be stuck before the batch is retried. */
-  recover(error: unknown, partition: number, timedOut: boolean): Promise<void>;
+  /**
+   * After a failed batch (`timedOut`: its produce/commit hung): replace what may be stuck before the batch is
+   * processed again. True when the error, though kafkajs calls it permanent, is cured by that (the consumer then
+   * retries the batch instead of crashing).
+   */
+  recover(error: unknown, partition: number, timedOut: boolean): Promise<boolean>;
 }
 
 /**
