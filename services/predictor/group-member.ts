@@ -7,12 +7,6 @@ import type { PredictorMetrics } from './metrics';
 import { METADATA_MAX_AGE_MS } from './output-producer';
 import { stickyAssigner } from './sticky-assigner';
 
-/** The assignment the group gave this instance; `generation` changes at every join. */
-export interface AssignmentView {
-  readonly generation: number;
-  readonly partitions: readonly number[];
-}
-
 export type GroupPhase = 'created' | 'connecting' | 'joining' | 'joined' | 'rebalancing' | 'stopping' | 'stopped' | 'failed';
 
 export interface GroupMemberDeps {
@@ -41,7 +35,6 @@ export class GroupMember {
   private readonly activeBatches = new Set<number>();
   private replacing = false;
   private assigned: number[] = [];
-  private generation = 0;
   private lastCommit = Date.now();
   private fatalError: Error | undefined;
 
@@ -64,11 +57,6 @@ export class GroupMember {
   /** Assigned input partitions, sorted. */
   get assignedPartitions(): readonly number[] {
     return this.assigned;
-  }
-
-  /** The current assignment; `generation` counts the joins, so a changed one means partitions may have moved. */
-  get assignment(): AssignmentView {
-    return { generation: this.generation, partitions: this.assigned };
   }
 
   /** Last sign of life of the fetch loop (a fetch answered, a batch started or ended, a join). */
@@ -236,7 +224,6 @@ export class GroupMember {
       // A new assignment gets a full stall period before it counts as stuck.
       this.lastCommit = Date.now();
       this.assigned = [...(payload.memberAssignment[config.inputTopic] ?? [])].sort((a, b) => a - b);
-      this.generation += 1;
       this.deps.onAssigned?.(this.assigned);
       metrics.assignedPartitions.set(this.assigned.length);
       if (this.currentPhase !== 'stopping') this.currentPhase = 'joined';

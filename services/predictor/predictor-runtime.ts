@@ -55,7 +55,7 @@ export class PredictorRuntime {
     };
     this.delivery =
       config.deliveryMode === 'exactly-once'
-        ? new ExactlyOnceDelivery(context, { kafka: this.kafka, assignment: () => this.member.assignment })
+        ? new ExactlyOnceDelivery(context, this.kafka)
         : new AtLeastOnceDelivery(context, new OutputProducer(this.kafka, config, metrics));
     this.member = new GroupMember(this.kafka, {
       config,

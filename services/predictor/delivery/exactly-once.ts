@@ -1,23 +1,17 @@
 import type { Admin, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { delay } from '../../common/delay';
-import type { AssignmentView } from '../group-member';
 import { createOutputProducer } from '../output-producer';
 import type { BatchResult } from '../processor';
 import { sendBatchResult, type BatchOffsets, type DeliveryContext, type DeliveryStrategy } from './strategy';
-
-export interface ExactlyOnceDeps {
-  kafka: Kafka;
-  assignment: () => AssignmentView;
-}
 
 /**
  * Exactly-once: outputs and input offsets in one transaction; downstream read_committed readers see it once.
  *
  * Fencing without KIP-447 (kafkajs commits transactional offsets without the group generation): each input
- * partition has its own transactional id, the same on every instance. An instance that takes a partition over
- * initialises that id before it writes anything, which aborts the previous owner's open transaction and fences it
- * (a paused instance that wakes up can no longer commit), then reads the group's committed offset and skips the
- * records the previous owner already committed.
+ * partition has its own transactional id, the same on every instance. After every group join, an instance
+ * initialises the id of each partition it owns before writing anything for it, which aborts the previous owner's
+ * open transaction and fences it (a paused instance that wakes up can no longer commit), then reads the group's
+ * committed offset and skips the records the previous owner already committed.
  */
 export class ExactlyOnceDelivery implements DeliveryStrategy {
   // Each partition has its own producer, so transactions of different partitions can overlap.
@@ -25,12 +19,11 @@ export class ExactlyOnceDelivery implements DeliveryStrategy {
   private readonly producers = new Map<number, Producer>();
   /** The group's committed offset per partition when this instance fenced it (only this instance commits since). */
   private readonly committedAtFence = new Map<number, bigint>();
-  private generation = -1;
   private admin: Admin | undefined;
 
   constructor(
     private readonly context: DeliveryContext,
-    private readonly deps: ExactlyOnceDeps,
+    private readonly kafka: Kafka,
   ) {}
 
   transactionalId(partition: number): string {
@@ -39,7 +32,7 @@ export class ExactlyOnceDelivery implements DeliveryStrategy {
   }
 
   async connect(): Promise<void> {
-    this.admin = this.deps.kafka.admin();
+    this.admin = this.kafka.admin();
     await this.admin.connect();
   }
 
@@ -50,14 +43,13 @@ export class ExactlyOnceDelivery implements DeliveryStrategy {
     await this.admin?.disconnect().catch(() => undefined);
   }
 
+  /** After every join each partition is fenced afresh: another instance may have owned it meanwhile. */
+  assigned(): void {
+    for (const stale of [...this.producers.keys()]) this.dropProducer(stale);
+  }
+
   async recordsToProcess(payload: EachBatchPayload): Promise<KafkaMessage[]> {
     const { batch } = payload;
-    const assignment = this.deps.assignment();
-    if (assignment.generation !== this.generation) {
-      // A new assignment: every partition is fenced afresh, since another instance may have owned it meanwhile.
-      this.generation = assignment.generation;
-      for (const stale of [...this.producers.keys()]) this.dropProducer(stale);
-    }
     if (!this.producers.has(batch.partition)) await this.fence(batch.topic, batch.partition);
     const committed = this.committedAtFence.get(batch.partition) ?? -1n;
     const records = batch.messages.filter((message) => BigInt(message.offset) >= committed);
@@ -69,7 +61,7 @@ export class ExactlyOnceDelivery implements DeliveryStrategy {
 
   /** Initialises the partition's transactional id (from here on its previous owner cannot commit), then reads the committed offset. */
   private async fence(topic: string, partition: number): Promise<void> {
-    const producer = createOutputProducer(this.deps.kafka, this.context.config, this.transactionalId(partition));
+    const producer = createOutputProducer(this.kafka, this.context.config, this.transactionalId(partition));
     await producer.connect();
     const fencing = await producer.transaction();
     await fencing.abort();
