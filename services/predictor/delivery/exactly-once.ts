@@ -62,13 +62,19 @@ export class ExactlyOnceDelivery implements DeliveryStrategy {
   /** Initialises the partition's transactional id (from here on its previous owner cannot commit), then reads the committed offset. */
   private async fence(topic: string, partition: number): Promise<void> {
     const producer = createOutputProducer(this.kafka, this.context.config, this.transactionalId(partition));
-    await producer.connect();
-    const fencing = await producer.transaction();
-    await fencing.abort();
+    try {
+      await producer.connect();
+      const fencing = await producer.transaction();
+      await fencing.abort();
+      const committed = await this.committedOffset(topic, partition);
+      if (committed === null) this.committedAtFence.delete(partition);
+      else this.committedAtFence.set(partition, committed);
+    } catch (error) {
+      // Registered only once fenced and read: the next batch starts the fence over.
+      void producer.disconnect().catch(() => undefined);
+      throw error;
+    }
     this.producers.set(partition, producer);
-    const committed = await this.committedOffset(topic, partition);
-    if (committed === null) this.committedAtFence.delete(partition);
-    else this.committedAtFence.set(partition, committed);
   }
 
   async deliver(result: BatchResult, offsets: BatchOffsets, payload: EachBatchPayload): Promise<boolean> {
