@@ -103,13 +103,7 @@ async function soakRound(cluster: LocalCluster, round: number, mode: Mode, recor
     await reader.waitForKeys(records.length, 120000);
     await sleep(3000); // late duplicates, if any
     const keys = records.map((r) => r.key);
-    const resumedAt = Math.min(
-      ...[...reader.predictions.values()]
-        .flat()
-        .filter((o) => o.message.instanceId !== killed.instanceId && killedPartitions.includes(o.message.source.partition))
-        .map((o) => o.outputTimestamp)
-        .filter((timestamp) => timestamp >= killedAt),
-    );
+    const resumedAt = reader.resumedAfter(killedAt, killedPartitions, killed.instanceId);
     return {
       round,
       mode,

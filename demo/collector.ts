@@ -91,6 +91,20 @@ export class OutputCollector {
     return duplicates;
   }
 
+  /**
+   * When processing of `partitions` resumed after `since`: the first prediction for one of them written after then
+   * by an instance other than `instanceId` (Infinity when none was).
+   */
+  resumedAfter(since: number, partitions: readonly number[], instanceId: string): number {
+    let first = Infinity;
+    for (const { message, outputTimestamp } of [...this.predictions.values()].flat()) {
+      if (message.instanceId !== instanceId && partitions.includes(message.source.partition) && outputTimestamp >= since) {
+        first = Math.min(first, outputTimestamp);
+      }
+    }
+    return first;
+  }
+
   missingKeys(expected: Iterable<string>): string[] {
     const missing: string[] = [];
     for (const key of expected) if (!this.predictions.has(key) && !this.deadLetters.has(key)) missing.push(key);

@@ -1,3 +1,4 @@
+import { settleAll } from './settle-all';
 import { Partitioners, type Message, type PartitionMetadata } from 'kafkajs';
 
 /** Told when each partition request goes out, and whether its messages were acknowledged. */
@@ -65,7 +66,6 @@ export class PartitionedSender {
       for (const send of sends) await send();
       return;
     }
-    const failed = (await Promise.allSettled(sends.map((send) => send()))).find((outcome) => outcome.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
+    await settleAll(sends.map((send) => send()));
   }
 }

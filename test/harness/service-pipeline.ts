@@ -115,24 +115,7 @@ export class Pipeline {
 
   /** How many times each key is stored in the input topic, read from the beginning until `expected` keys or 20 s. */
   async storedInputKeys(expected: number): Promise<Map<string, number>> {
-    const stored = new Map<string, number>();
-    const consumer = this.kafka.consumer({ groupId: `${this.groupId}-inputs-${Date.now().toString(36)}`, maxWaitTimeInMs: 200 });
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topics: [this.topics.input], fromBeginning: true });
-      await consumer.run({
-        eachMessage: async ({ message }) => {
-          const key = message.key?.toString() ?? '';
-          stored.set(key, (stored.get(key) ?? 0) + 1);
-        },
-      });
-      const deadline = Date.now() + 20000;
-      while (stored.size < expected && Date.now() < deadline) await sleep(200);
-      await sleep(1000); // a second copy, if any
-    } finally {
-      await consumer.disconnect();
-    }
-    return stored;
+    return storedKeys(this.kafka, this.topics.input, `${this.groupId}-inputs-${Date.now().toString(36)}`, expected);
   }
 
   async freshCollector(): Promise<OutputCollector> {
@@ -215,4 +198,29 @@ export class InFlightProbe {
     }
     return peaks.reduce((sum, peak) => sum + peak, 0);
   }
+}
+
+/**
+ * How many times each key is stored in `topic`, read from the beginning by a consumer in group `groupId` until
+ * `expected` distinct keys or 20 s, then 1 s more for late second copies.
+ */
+export async function storedKeys(kafka: Kafka, topic: string, groupId: string, expected: number): Promise<Map<string, number>> {
+  const stored = new Map<string, number>();
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 200 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const key = message.key?.toString() ?? '';
+        stored.set(key, (stored.get(key) ?? 0) + 1);
+      },
+    });
+    const deadline = Date.now() + 20000;
+    while (stored.size < expected && Date.now() < deadline) await sleep(200);
+    await sleep(1000);
+  } finally {
+    await consumer.disconnect();
+  }
+  return stored;
 }

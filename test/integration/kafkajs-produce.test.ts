@@ -8,7 +8,7 @@ import * as net from 'node:net';
 import { describe, it } from 'node:test';
 import * as patched from 'kafkajs';
 import * as unpatched from 'kafkajs-unpatched';
-import { kafkaBootstrap } from '../harness/service-pipeline';
+import { kafkaBootstrap, storedKeys } from '../harness/service-pipeline';
 
 type KafkaModule = typeof patched;
 
@@ -59,28 +59,6 @@ async function createTopic(kafka: patched.Kafka, topic: string): Promise<void> {
   }
 }
 
-/** Every key in the topic with how often it is stored, read by a fresh consumer until `expected` keys or 20 s. */
-async function storedKeys(kafka: patched.Kafka, topic: string, expected: number): Promise<Map<string, number>> {
-  const stored = new Map<string, number>();
-  const consumer = kafka.consumer({ groupId: `${topic}-verify`, maxWaitTimeInMs: 200 });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const key = message.key!.toString();
-        stored.set(key, (stored.get(key) ?? 0) + 1);
-      },
-    });
-    const deadline = Date.now() + 20000;
-    while (stored.size < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
-    await new Promise((resolve) => setTimeout(resolve, 1000)); // late duplicates
-  } finally {
-    await consumer.disconnect();
-  }
-  return stored;
-}
-
 /**
  * Send A (5 records) loses its acknowledgement after the broker stored it; while A waits to retry, send B (5 other
  * records) goes to the same partition. Returns how often each key is stored.
@@ -113,7 +91,7 @@ async function lostAcknowledgementThenConcurrentSend(kafkajs: KafkaModule, label
     await new Promise((resolve) => setTimeout(resolve, 200));
     const sendB = producer.send({ topic, messages: records('b') });
     const [a, b] = await Promise.allSettled([sendA, sendB]);
-    const stored = await storedKeys(plain, topic, 15);
+    const stored = await storedKeys(plain, topic, `${topic}-verify`, 15);
     return { a: a.status, b: b.status, stored, keysA: keys('a'), keysB: keys('b') };
   } finally {
     await producer.disconnect();

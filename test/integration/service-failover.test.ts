@@ -28,13 +28,7 @@ async function killInstanceMidStream(mode: 'at-least-once' | 'exactly-once') {
     assert.ok(await pipeline.collector.waitForKeys(records.length, 90000), `all ${records.length} records come out`);
     await sleep(2000); // let late duplicates, if any, arrive
 
-    const resumedAt = Math.min(
-      ...[...pipeline.collector.predictions.values()]
-        .flat()
-        .filter((o) => o.message.instanceId !== victim.instanceId && victimPartitions.includes(o.message.source.partition))
-        .map((o) => o.outputTimestamp)
-        .filter((timestamp) => timestamp >= killedAt),
-    );
+    const resumedAt = pipeline.collector.resumedAfter(killedAt, victimPartitions, victim.instanceId);
     const survivorsHealthy = await Promise.all([instances[0], instances[2]].map((i) => i.probe('/healthz')));
     return {
       missing: pipeline.collector.missingKeys(records.map((r) => r.key)),

@@ -1,6 +1,7 @@
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../../contracts/logging';
 import type { MessageSender, PartitionedSender, SendObserver } from '../../common/partitioned-send';
+import { settleAll } from '../../common/settle-all';
 import type { PredictorMetrics } from '../metrics';
 import type { ServiceConfig } from '../config';
 import type { BatchResult, OutputRecord } from '../processor';
@@ -67,11 +68,9 @@ export async function sendBatchResult(
     await partitioned.send(sender, config.outputTopic, result.predictions, true, observer);
     await partitioned.send(sender, config.deadLetterTopic, deadLetters, true, observer);
   } else {
-    const sends = await Promise.allSettled([
+    await settleAll([
       partitioned.send(sender, config.outputTopic, result.predictions, false, observer),
       partitioned.send(sender, config.deadLetterTopic, deadLetters, false, observer),
     ]);
-    const failed = sends.find((outcome) => outcome.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
   }
 }
