@@ -6,12 +6,12 @@
 //   npm test -- --skip-typecheck ...  while iterating on tests; says so loudly (CI never passes it)
 // The test cluster binds 127.0.<AIRLINE_TEST_SUBNET, default 1>.0/24, so a `npm run local:up` cluster
 // (127.0.0.0/24) can keep running meanwhile.
-import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startLocalCluster, stopLocalCluster, type LocalCluster } from '../local/cluster';
 import { createLogger } from '../contracts/logging';
+import { runInherited, SignalForwarder } from './harness/process';
 
 const ROOT = path.resolve(__dirname, '..');
 /** Everything the import rules look at: the project's own TypeScript. */
@@ -25,17 +25,8 @@ function testFiles(dir: string): string[] {
     .map((name) => path.join(dir, name));
 }
 
-/** Runs a command with inherited stdio; resolves with its exit code (signals map to 128+n). */
 function run(command: string, args: string[], env: NodeJS.ProcessEnv, onSpawn?: (pid: number) => void): Promise<number> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: ROOT, env, stdio: 'inherit' });
-    if (child.pid !== undefined) onSpawn?.(child.pid);
-    child.on('error', (error) => {
-      log.error({ err: error, command }, 'could not start');
-      resolve(1);
-    });
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1)));
-  });
+  return runInherited(command, args, { cwd: ROOT, env, log, onSpawn });
 }
 
 async function main(): Promise<number> {
@@ -81,23 +72,9 @@ async function main(): Promise<number> {
   }
 
   let cluster: LocalCluster | undefined;
-  let testPid: number | undefined;
-  let interrupted: NodeJS.Signals | undefined;
+  const signals = new SignalForwarder(log, 'tests and the cluster');
   const subnet = Number(process.env.AIRLINE_TEST_SUBNET ?? 1);
   const statePath = path.join(os.tmpdir(), 'airline-streaming', `test-cluster-127.0.${subnet}.json`);
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupted = signal;
-    log.warn({ signal }, 'interrupted; stopping tests and the cluster');
-    if (testPid !== undefined) {
-      try {
-        process.kill(testPid, signal);
-      } catch {
-        // already gone
-      }
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
 
   try {
     const env: NodeJS.ProcessEnv = { ...process.env };
@@ -110,16 +87,16 @@ async function main(): Promise<number> {
       env.KAFKA_BOOTSTRAP = cluster.bootstrap;
       env.KAFKA_CLUSTER_STATE = cluster.statePath;
     }
-    if (interrupted) return 130;
+    if (signals.interrupted) return 130;
     process.stderr.write(`== node --test over ${files.length} file(s)${needsCluster ? ` with the cluster at ${env.KAFKA_BOOTSTRAP}` : ''}\n`);
     const code = await run(
       process.execPath,
       ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=600000', ...files],
       env,
-      (pid) => (testPid = pid),
+      (pid) => signals.track(pid),
     );
     log.info({ code, ms: Date.now() - started }, 'test run finished');
-    return interrupted ? 130 : code;
+    return signals.interrupted ? 130 : code;
   } finally {
     if (cluster) await cluster.stop().catch((error: unknown) => log.error({ err: error }, 'stopping the cluster failed'));
   }

@@ -250,9 +250,10 @@ export class PredictionService extends Construct {
             },
           },
         ],
-        // Every scale step rebalances the consumer group: scale down slowly.
+        // Every scale step rebalances the consumer group: scale down slowly. selectPolicy is spelled out because the
+        // provider sends an unset one as "", which the API server refuses (supported values: Disabled, Max, Min).
         behavior: {
-          scaleDown: [{ stabilizationWindowSeconds: 300, policy: [{ type: 'Pods', value: 1, periodSeconds: 60 }] }],
+          scaleDown: [{ stabilizationWindowSeconds: 300, selectPolicy: 'Max', policy: [{ type: 'Pods', value: 1, periodSeconds: 60 }] }],
         },
       },
     });

@@ -54,6 +54,9 @@ describe('PredictionService construct', () => {
     assert.equal(hpa.max_replicas, 10);
     assert.equal(hpa.scale_target_ref.kind, 'Deployment');
     assert.equal(hpa.metric[0].resource.name, 'cpu');
+    // An unset select_policy reaches the API server as "" and the autoscaler is refused (found on a real apply).
+    assert.equal(hpa.behavior.scale_down[0].select_policy, 'Max');
+    assert.equal(hpa.behavior.scale_down[0].stabilization_window_seconds, 300);
     // Asking for more than the partitions is refused, as config validation refuses it.
     assert.throws(() => synth({ maxReplicas: 50 }), /field PredictionService\.maxReplicas: 50 exceeds the 10 partitions/);
     assert.equal(only(synth({ maxReplicas: 7 }).stack, 'kubernetes_horizontal_pod_autoscaler_v2').spec.max_replicas, 7);

@@ -25,12 +25,7 @@ TF_SRC_DIR="$AIRLINE_CACHE_DIR/tf-src"
 TF_LOG_DIR="$AIRLINE_CACHE_DIR/tf-build/logs"
 VENV_ROOT="$AIRLINE_CACHE_DIR/venvs"
 
-export GOPATH="$AIRLINE_CACHE_DIR/go/path"
-export GOMODCACHE="$AIRLINE_CACHE_DIR/go/modcache"
-export GOCACHE="$AIRLINE_CACHE_DIR/go/cache"
-export GOTOOLCHAIN=local   # never download a Go toolchain
-export GOFLAGS="-mod=mod -buildvcs=false"
-export CGO_ENABLED=0     # static binaries, as the CLI and provider releases are built; part of the Go cache key
+source "$TF_TOOLS_DIR/../go-env.sh"
 
 tf_log() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*" >&2; }
 tf_die() { tf_log "ERROR: $*"; exit 1; }
