@@ -1,15 +1,18 @@
 // The environments as plain data. Adding an environment is adding an entry here (validated by validate.ts).
+// A list, not an object keyed by name: a repeated key in an object literal silently replaces the earlier entry,
+// while a repeated name in the list is refused (config/index.ts).
 // Admin CIDRs below are documentation ranges (RFC 5737): replace them with your office/VPN CIDRs.
 // The state bucket is a placeholder: create a bucket and set AIRLINE_STATE_BUCKET (or edit `bucket` here),
 // or use local state for a first try with AIRLINE_STATE=local.
-import type { EnvironmentInput } from './schema';
+import type { EnvironmentEntry } from './schema';
 
 export const STATE_BUCKET_PLACEHOLDER = 'airline-streaming-tfstate-replace-me';
 
 const platformTeam = 'platform-team';
 
-export const ENVIRONMENTS: Record<string, EnvironmentInput> = {
-  dev: {
+export const ENVIRONMENTS: readonly EnvironmentEntry[] = [
+  {
+    name: 'dev',
     target: 'aws',
     aws: {
       region: 'us-east-1',
@@ -23,7 +26,8 @@ export const ENVIRONMENTS: Record<string, EnvironmentInput> = {
     tags: { owner: platformTeam, 'expires-at': '2027-06-30' },
     stateBackend: { kind: 's3', bucket: STATE_BUCKET_PLACEHOLDER, region: 'us-east-1' },
   },
-  staging: {
+  {
+    name: 'staging',
     target: 'aws',
     aws: {
       region: 'us-east-1',
@@ -36,7 +40,8 @@ export const ENVIRONMENTS: Record<string, EnvironmentInput> = {
     tags: { owner: platformTeam, 'expires-at': '2027-06-30' },
     stateBackend: { kind: 's3', bucket: STATE_BUCKET_PLACEHOLDER, region: 'us-east-1' },
   },
-  prod: {
+  {
+    name: 'prod',
     target: 'aws',
     aws: {
       region: 'us-east-1',
@@ -55,7 +60,8 @@ export const ENVIRONMENTS: Record<string, EnvironmentInput> = {
     tags: { owner: platformTeam, 'expires-at': '2027-12-31' },
     stateBackend: { kind: 's3', bucket: STATE_BUCKET_PLACEHOLDER, region: 'us-east-1' },
   },
-  local: {
+  {
+    name: 'local',
     target: 'local',
     local: { kubeconfigContext: 'kind-airline' },
     streaming: {
@@ -65,4 +71,4 @@ export const ENVIRONMENTS: Record<string, EnvironmentInput> = {
     tags: { owner: platformTeam, 'expires-at': '2027-12-31' },
     stateBackend: { kind: 'local' },
   },
-};
+];

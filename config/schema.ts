@@ -103,7 +103,7 @@ export interface Tags {
   [key: string]: string;
 }
 
-/** One environment as written in config/environments.ts. */
+/** One environment's settings (validate.ts checks them under the name of its entry). */
 export interface EnvironmentInput {
   target: EnvironmentTarget;
   /** Required when target is 'aws'. */
@@ -113,6 +113,12 @@ export interface EnvironmentInput {
   streaming?: StreamingInput;
   tags: Tags;
   stateBackend?: StateBackendInput;
+}
+
+/** One entry of the environments list in config/environments.ts: the name and the settings. */
+export interface EnvironmentEntry extends EnvironmentInput {
+  /** Unique in the list; part of the cluster name `airline-streaming-<name>` and of the stack names. */
+  name: string;
 }
 
 // ---- Resolved (validated, defaults filled) ----

@@ -170,7 +170,7 @@ const POOL_KEYS = ['count', 'instanceType', 'diskGiB'] as const;
 export function validateEnvironment(name: string, raw: unknown): { environment?: ResolvedEnvironment; issues: ConfigIssue[] } {
   const check = new Checker(name);
   if (!ENVIRONMENT_NAME.test(name)) {
-    check.report('(name)', `"${name}" is not a valid environment name`, 'use 1-20 lowercase letters, digits or dashes, starting with a letter (it becomes part of the cluster name)');
+    check.report('name', `"${name}" is not a valid environment name`, 'use 1-20 lowercase letters, digits or dashes, starting with a letter (it becomes part of the cluster name)');
   }
   const input = check.object('(environment)', raw, ENVIRONMENT_KEYS);
   if (!input) return { issues: check.issues };

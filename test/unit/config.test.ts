@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, formatIssue, loadEnvironment, loadEnvironments, validateEnvironment } from '../../config';
 import { DEFAULTS } from '../../config/schema';
+import { ENVIRONMENTS } from '../../config/environments';
 import { makeTempDir } from '../harness/synth';
 
 
@@ -36,7 +37,7 @@ interface RuleCase {
 }
 
 const RULES: RuleCase[] = [
-  { rule: 'environment names are short DNS-style labels', environmentName: 'Dev_1', change: () => {}, field: '(name)', says: /not a valid environment name\. Fix: use 1-20 lowercase/ },
+  { rule: 'environment names are short DNS-style labels', environmentName: 'Dev_1', change: () => {}, field: 'name', says: /not a valid environment name\. Fix: use 1-20 lowercase/ },
   { rule: 'target is required', change: (e) => { delete e.target; }, field: 'target', says: /is required\. Fix: set target to "aws" or "local"/ },
   { rule: 'target is aws or local', change: (e) => { e.target = 'gcp'; }, field: 'target', says: /"gcp" is not allowed\. Fix: use one of: aws, local/ },
   { rule: 'unknown fields are refused (typos)', change: (e) => { e.aws.adminCidr = ['1.2.3.0/24']; }, field: 'aws.adminCidr', says: /unknown field\. Fix: remove it or use one of: region,/ },
@@ -210,13 +211,13 @@ test('AIRLINE_ENVIRONMENTS selects environments and refuses unknown names', () =
 test('AIRLINE_CONFIG replaces the environments with a JSON file, validated the same way', () => {
   const dir = makeTempDir('airline-config');
   const good = join(dir, 'good.json');
-  writeFileSync(good, JSON.stringify({ sandbox: awsEnvironment() }));
+  writeFileSync(good, JSON.stringify([{ name: 'sandbox', ...awsEnvironment() }]));
   assert.deepEqual(loadEnvironments({ AIRLINE_CONFIG: good }).map((environment) => environment.name), ['sandbox']);
 
   const bad = join(dir, 'bad.json');
   const broken = awsEnvironment();
   broken.aws.availabilityZoneCount = 1;
-  writeFileSync(bad, JSON.stringify({ sandbox: broken, ok: localEnvironment() }));
+  writeFileSync(bad, JSON.stringify([{ name: 'sandbox', ...broken }, { name: 'ok', ...localEnvironment() }]));
   assert.throws(() => loadEnvironments({ AIRLINE_CONFIG: bad }), /environment "sandbox", field aws\.availabilityZoneCount/);
 
   const notJson = join(dir, 'broken.json');
@@ -229,7 +230,7 @@ test('one invalid environment fails loading even when another is selected', () =
   const file = join(dir, 'mixed.json');
   const broken = awsEnvironment();
   broken.tags['expires-at'] = '31/12/2027';
-  writeFileSync(file, JSON.stringify({ good: awsEnvironment(), broken }));
+  writeFileSync(file, JSON.stringify([{ name: 'good', ...awsEnvironment() }, { name: 'broken', ...broken }]));
   assert.throws(() => loadEnvironments({ AIRLINE_CONFIG: file, AIRLINE_ENVIRONMENTS: 'good' }), /environment "broken", field tags\.expires-at/);
 });
 
@@ -243,4 +244,31 @@ test('AIRLINE_STATE_BUCKET replaces the placeholder bucket', () => {
   const dev = loadEnvironment('dev', { AIRLINE_STATE_BUCKET: 'acme-tfstate-111122223333' });
   assert.equal(dev.stateBackend.kind === 's3' && dev.stateBackend.bucket, 'acme-tfstate-111122223333');
   assert.throws(() => loadEnvironments({ AIRLINE_STATE_BUCKET: 'Bad Bucket' }), /AIRLINE_STATE_BUCKET/);
+});
+
+test('the environments are a list: a name used twice is refused with both entries named', () => {
+  const dir = makeTempDir('airline-config');
+  const file = join(dir, 'twice.json');
+  writeFileSync(file, JSON.stringify([{ name: 'team', ...awsEnvironment() }, { name: 'other', ...localEnvironment() }, { name: 'team', ...localEnvironment() }]));
+  assert.throws(() => loadEnvironments({ AIRLINE_CONFIG: file }), (error: unknown) => {
+    assert.ok(error instanceof ConfigError);
+    assert.deepEqual(error.issues.map((issue) => [issue.environment, issue.field]), [['team', 'name']]);
+    assert.match(error.message, /^config error in environment "team", field name: is used twice in the environments list \(environments\[0\] and environments\[2\]\); .*\. Fix: give every environment its own name: rename or remove one of the entries\.$/);
+    return true;
+  });
+});
+
+test('the environments are a list: an object keyed by name and an entry without a name are refused', () => {
+  const dir = makeTempDir('airline-config');
+  const keyed = join(dir, 'keyed.json');
+  writeFileSync(keyed, JSON.stringify({ team: awsEnvironment() }));
+  assert.throws(() => loadEnvironments({ AIRLINE_CONFIG: keyed }), /field AIRLINE_CONFIG: .*keyed\.json does not hold a list of environments\. Fix: write \[\{ "name": "<env>"/);
+  const unnamed = join(dir, 'unnamed.json');
+  writeFileSync(unnamed, JSON.stringify([awsEnvironment()]));
+  assert.throws(() => loadEnvironments({ AIRLINE_CONFIG: unnamed }), /field environments\[0\]\.name: is required\. Fix: name the environment/);
+});
+
+test('the shipped environment names are unique', () => {
+  const names = ENVIRONMENTS.map((entry) => entry.name);
+  assert.deepEqual([...new Set(names)], names);
 });

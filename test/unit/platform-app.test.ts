@@ -7,6 +7,13 @@ import { ENVIRONMENTS } from '../../config/environments';
 import { makeTempDir, providerBlocks, readSynthesizedStacks, runApp as runAppEntry } from '../harness/synth';
 
 
+/** A deep copy of a shipped environment entry, to change in a test. */
+function shippedEntry(name: string): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const entry = ENVIRONMENTS.find((candidate) => candidate.name === name);
+  assert.ok(entry, `no shipped environment ${name}`);
+  return structuredClone(entry) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
 function runApp(env: Record<string, string>, outdir: string = makeTempDir('airline-synth')) {
   return runAppEntry(env, outdir);
 }
@@ -35,11 +42,11 @@ function previousOutput(): string {
 
 test('a bad config fails synth with every message and leaves the output directory untouched', () => {
   const configFile = join(makeTempDir('airline-config'), 'environments.json');
-  const prod = structuredClone(ENVIRONMENTS.prod) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const prod = shippedEntry('prod');
   prod.aws.adminCidrs = ['0.0.0.0/0'];
-  const dev = structuredClone(ENVIRONMENTS.dev) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const dev = shippedEntry('dev');
   dev.aws.availabilityZoneCount = 1;
-  writeFileSync(configFile, JSON.stringify({ dev, prod, local: ENVIRONMENTS.local }));
+  writeFileSync(configFile, JSON.stringify([dev, prod, shippedEntry('local')]));
   const outdir = previousOutput();
   const before = snapshot(outdir);
 
@@ -47,6 +54,20 @@ test('a bad config fails synth with every message and leaves the output director
   assert.equal(run.status, 1, run.stderr);
   assert.match(run.stderr, /config error in environment "prod", field aws\.adminCidrs: 0\.0\.0\.0\/0 is refused for prod\. Fix: list your office\/VPN CIDRs\./);
   assert.match(run.stderr, /config error in environment "dev", field aws\.availabilityZoneCount: 1 is out of range/);
+  assert.deepEqual(snapshot(outdir), before);
+});
+
+test('two environments with one name fail synth naming the name and both entries, and write nothing', () => {
+  const configFile = join(makeTempDir('airline-config'), 'environments.json');
+  const staging = shippedEntry('staging');
+  staging.name = 'dev';
+  writeFileSync(configFile, JSON.stringify([shippedEntry('dev'), shippedEntry('local'), staging]));
+  const outdir = previousOutput();
+  const before = snapshot(outdir);
+
+  const run = runApp({ AIRLINE_CONFIG: configFile }, outdir);
+  assert.equal(run.status, 1, run.stderr);
+  assert.match(run.stderr, /config error in environment "dev", field name: is used twice in the environments list \(environments\[0\] and environments\[2\]\).*\. Fix: give every environment its own name/);
   assert.deepEqual(snapshot(outdir), before);
 });
 
@@ -64,7 +85,7 @@ test('synth writes a platform stack for every aws environment and none for local
   assert.equal(run.status, 0, run.stderr);
   const stacks = readSynthesizedStacks(run.outdir);
   const platformStacks = Object.keys(stacks).filter((name) => name.startsWith('platform-')).sort();
-  const awsNames = Object.entries(ENVIRONMENTS).filter(([, input]) => input.target === 'aws').map(([name]) => `platform-${name}`).sort();
+  const awsNames = ENVIRONMENTS.filter((entry) => entry.target === 'aws').map((entry) => `platform-${entry.name}`).sort();
   assert.deepEqual(platformStacks, awsNames);
   for (const name of platformStacks) assert.ok(stacks[name].terraform.backend.s3, `${name} keeps state in S3 by default`);
 });
