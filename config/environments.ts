@@ -13,6 +13,7 @@ const platformTeam = 'platform-team';
 export const ENVIRONMENTS: readonly EnvironmentEntry[] = [
   {
     name: 'dev',
+    production: false,
     target: 'aws',
     aws: {
       region: 'us-east-1',
@@ -28,6 +29,7 @@ export const ENVIRONMENTS: readonly EnvironmentEntry[] = [
   },
   {
     name: 'staging',
+    production: false,
     target: 'aws',
     aws: {
       region: 'us-east-1',
@@ -42,6 +44,7 @@ export const ENVIRONMENTS: readonly EnvironmentEntry[] = [
   },
   {
     name: 'prod',
+    production: true,
     target: 'aws',
     aws: {
       region: 'us-east-1',
@@ -62,6 +65,7 @@ export const ENVIRONMENTS: readonly EnvironmentEntry[] = [
   },
   {
     name: 'local',
+    production: false,
     target: 'local',
     local: { kubeconfigContext: 'kind-airline' },
     streaming: {

@@ -8,7 +8,7 @@ import type { ResolvedEnvironment } from './schema';
 import { validateEnvironment } from './validate';
 
 export { ConfigError, formatIssue, type ConfigIssue } from '../contracts/config-error';
-export { validateEnvironment, isProductionEnvironment } from './validate';
+export { validateEnvironment } from './validate';
 export { STATE_BUCKET_PLACEHOLDER } from './environments';
 export type * from './schema';
 

@@ -26,7 +26,7 @@ export interface AwsPlatformInput {
   /** Explicit AZ names, one per AZ (pins the subnets' zones); default: the first available zones of the region. */
   availabilityZones?: string[];
   vpcCidr?: string;
-  /** The template's AdminLocation. Required. 0.0.0.0/0 needs allowOpenAdminAccess and is refused for prod. */
+  /** The template's AdminLocation. Required. 0.0.0.0/0 needs allowOpenAdminAccess and is refused in production. */
   adminCidrs: string[];
   allowOpenAdminAccess?: boolean;
   sshKeyName?: string;
@@ -105,6 +105,12 @@ export interface Tags {
 
 /** One environment's settings (validate.ts checks them under the name of its entry). */
 export interface EnvironmentInput {
+  /**
+   * Required, never guessed from the name: true for an environment that serves real traffic and keeps real data.
+   * Production gets the stricter rules of validate.ts (admin CIDR budget, replication minimums, pinned images) and
+   * keeps its Kafka and ZooKeeper volumes when they are deleted.
+   */
+  production: boolean;
   target: EnvironmentTarget;
   /** Required when target is 'aws'. */
   aws?: AwsPlatformInput;
@@ -163,6 +169,7 @@ export type LocalTarget = Required<Pick<LocalTargetInput, 'kubeconfigContext'>> 
 
 interface ResolvedEnvironmentBase {
   name: string;
+  production: boolean;
   streaming: StreamingConfig;
   tags: Tags & { environment: string; project: string; 'managed-by': string };
   stateBackend: StateBackendInput;

@@ -39,11 +39,6 @@ export const PROJECT_TAG_KEYS = ['environment', 'project', 'managed-by'] as cons
 export const REQUIRED_TOPICS: readonly string[] = DEFAULTS.streaming.topics;
 const INPUT_TOPIC = TOPIC_NAMES.input;
 
-/** Production environments never get 0.0.0.0/0 admin access. */
-export function isProductionEnvironment(name: string): boolean {
-  return name === 'prod' || name.startsWith('prod-');
-}
-
 /** Collects issues with their environment and field path. */
 class Checker {
   readonly issues: ConfigIssue[] = [];
@@ -159,7 +154,7 @@ function isCalendarDate(text: string): boolean {
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
-const ENVIRONMENT_KEYS = ['target', 'aws', 'local', 'streaming', 'tags', 'stateBackend'] as const;
+const ENVIRONMENT_KEYS = ['production', 'target', 'aws', 'local', 'streaming', 'tags', 'stateBackend'] as const;
 const AWS_KEYS = [
   'region', 'availabilityZoneCount', 'availabilityZones', 'vpcCidr', 'adminCidrs', 'allowOpenAdminAccess', 'sshKeyName', 'privateAgents',
   'publicAgents', 'natMode', 'kubernetesVersion', 'clusterAdminRoleArns', 'flowLogs', 'logRetentionDays', 'subnetCidrs',
@@ -175,6 +170,12 @@ export function validateEnvironment(name: string, raw: unknown): { environment?:
   const input = check.object('(environment)', raw, ENVIRONMENT_KEYS);
   if (!input) return { issues: check.issues };
 
+  // Explicit, never derived from the name: a production environment called "live" or "eu" gets the same rules.
+  const production = check.boolean('production', input.production, false);
+  if (input.production === undefined) {
+    check.report('production', 'is required', 'set production: true for an environment that serves real traffic or keeps real data, production: false otherwise');
+  }
+
   const target = check.oneOf('target', input.target, 'aws', ['aws', 'local'] as const);
   if (input.target === undefined) check.report('target', 'is required', 'set target to "aws" or "local"');
 
@@ -186,7 +187,7 @@ export function validateEnvironment(name: string, raw: unknown): { environment?:
     if (input.aws === undefined) {
       check.report('aws', 'is required for target "aws"', 'add an aws section with at least adminCidrs');
     } else {
-      aws = resolveAws(check, name, input.aws, streaming);
+      aws = resolveAws(check, name, production, input.aws, streaming);
     }
   } else {
     if (input.aws !== undefined) check.report('aws', 'is only for target "aws"', 'remove it or set target to "aws"');
@@ -204,7 +205,7 @@ export function validateEnvironment(name: string, raw: unknown): { environment?:
 
   if (check.issues.length > 0) return { issues: check.issues };
   // No issues: the target's own section resolved (a missing or malformed one is an issue above).
-  const common = { name, streaming, tags, stateBackend };
+  const common = { name, production, streaming, tags, stateBackend };
   const environment: ResolvedEnvironment = target === 'aws' ? { ...common, target, aws: aws! } : { ...common, target, local: local! };
   return { environment, issues: [] };
 }
@@ -219,7 +220,7 @@ function resolvePool(check: Checker, field: string, raw: unknown, defaults: Agen
   };
 }
 
-function resolveAws(check: Checker, name: string, raw: unknown, streaming: StreamingConfig): AwsPlatform | undefined {
+function resolveAws(check: Checker, name: string, production: boolean, raw: unknown, streaming: StreamingConfig): AwsPlatform | undefined {
   const input = check.object('aws', raw, AWS_KEYS);
   if (!input) return undefined;
   const d = DEFAULTS.aws;
@@ -258,8 +259,8 @@ function resolveAws(check: Checker, name: string, raw: unknown, streaming: Strea
     if (!cidr) return;
     if (adminCidrs.indexOf(text) !== index) check.report(field, `"${text}" is listed twice`, 'remove the duplicate');
     if (cidr.prefix === 0) {
-      if (isProductionEnvironment(name)) {
-        check.report('aws.adminCidrs', `0.0.0.0/0 is refused for ${name}`, 'list your office/VPN CIDRs');
+      if (production) {
+        check.report('aws.adminCidrs', '0.0.0.0/0 is refused in a production environment', 'list your office/VPN CIDRs');
       } else if (!allowOpenAdminAccess) {
         check.report('aws.adminCidrs', '0.0.0.0/0 opens the cluster API to the internet', 'list your office/VPN CIDRs, or set aws.allowOpenAdminAccess: true to accept open access');
       }

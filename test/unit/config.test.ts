@@ -12,6 +12,7 @@ type Mutable = Record<string, any>; // eslint-disable-line @typescript-eslint/no
 
 function awsEnvironment(): Mutable {
   return {
+    production: false,
     target: 'aws',
     aws: { region: 'eu-west-1', adminCidrs: ['203.0.113.0/24'] },
     tags: { owner: 'team-a', 'expires-at': '2027-01-31' },
@@ -20,7 +21,7 @@ function awsEnvironment(): Mutable {
 }
 
 function localEnvironment(): Mutable {
-  return { target: 'local', local: { kubeconfigContext: 'kind-airline' }, tags: { owner: 'team-a', 'expires-at': '2027-01-31' } };
+  return { production: false, target: 'local', local: { kubeconfigContext: 'kind-airline' }, tags: { owner: 'team-a', 'expires-at': '2027-01-31' } };
 }
 
 function messages(name: string, input: unknown): string[] {
@@ -38,6 +39,8 @@ interface RuleCase {
 
 const RULES: RuleCase[] = [
   { rule: 'environment names are short DNS-style labels', environmentName: 'Dev_1', change: () => {}, field: 'name', says: /not a valid environment name\. Fix: use 1-20 lowercase/ },
+  { rule: 'production is required (never guessed from the name)', change: (e) => { delete e.production; }, field: 'production', says: /is required\. Fix: set production: true for an environment that serves real traffic/ },
+  { rule: 'production is a boolean', change: (e) => { e.production = 'yes'; }, field: 'production', says: /expected true or false, got "yes"/ },
   { rule: 'target is required', change: (e) => { delete e.target; }, field: 'target', says: /is required\. Fix: set target to "aws" or "local"/ },
   { rule: 'target is aws or local', change: (e) => { e.target = 'gcp'; }, field: 'target', says: /"gcp" is not allowed\. Fix: use one of: aws, local/ },
   { rule: 'unknown fields are refused (typos)', change: (e) => { e.aws.adminCidr = ['1.2.3.0/24']; }, field: 'aws.adminCidr', says: /unknown field\. Fix: remove it or use one of: region,/ },
@@ -132,13 +135,23 @@ for (const rule of RULES) {
   });
 }
 
-test('config rule: 0.0.0.0/0 is refused for prod even when open access is asked for', () => {
+test('config rule: 0.0.0.0/0 is refused in production even when open access is asked for', () => {
+  const environment = awsEnvironment();
+  environment.production = true;
+  environment.aws.adminCidrs = ['0.0.0.0/0'];
+  environment.aws.allowOpenAdminAccess = true;
+  assert.ok(messages('live', environment).includes(
+    'config error in environment "live", field aws.adminCidrs: 0.0.0.0/0 is refused in a production environment. Fix: list your office/VPN CIDRs.',
+  ));
+});
+
+test('production is the explicit flag, not the name: "prod" with production false gets the non-production rules', () => {
   const environment = awsEnvironment();
   environment.aws.adminCidrs = ['0.0.0.0/0'];
   environment.aws.allowOpenAdminAccess = true;
-  assert.deepEqual(messages('prod', environment), [
-    'config error in environment "prod", field aws.adminCidrs: 0.0.0.0/0 is refused for prod. Fix: list your office/VPN CIDRs.',
-  ]);
+  const result = validateEnvironment('prod', environment);
+  assert.deepEqual(result.issues, []);
+  assert.equal(result.environment?.production, false);
 });
 
 test('0.0.0.0/0 is accepted outside prod when allowOpenAdminAccess is set', () => {
@@ -182,10 +195,10 @@ test('defaults come from DEFAULTS and subnets are carved from the VPC CIDR', () 
   assert.deepEqual(resolved.tags, { owner: 'team-a', 'expires-at': '2027-01-31', environment: 'team', project: 'airline-streaming', 'managed-by': 'cdktf' });
 });
 
-test('the shipped environments are dev, staging, prod (aws) and local (kind-airline) and all validate', () => {
+test('the shipped environments are dev, staging, prod (aws) and local (kind-airline) and all validate; only prod is production', () => {
   const environments = loadEnvironments({});
-  assert.deepEqual(environments.map((environment) => [environment.name, environment.target]),
-    [['dev', 'aws'], ['staging', 'aws'], ['prod', 'aws'], ['local', 'local']]);
+  assert.deepEqual(environments.map((environment) => [environment.name, environment.target, environment.production]),
+    [['dev', 'aws', false], ['staging', 'aws', false], ['prod', 'aws', true], ['local', 'local', false]]);
   const local = environments.find((environment) => environment.name === 'local');
   assert.equal(local?.local?.kubeconfigContext, 'kind-airline');
   assert.equal(local?.aws, undefined);

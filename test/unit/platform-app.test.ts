@@ -52,7 +52,7 @@ test('a bad config fails synth with every message and leaves the output director
 
   const run = runApp({ AIRLINE_CONFIG: configFile }, outdir);
   assert.equal(run.status, 1, run.stderr);
-  assert.match(run.stderr, /config error in environment "prod", field aws\.adminCidrs: 0\.0\.0\.0\/0 is refused for prod\. Fix: list your office\/VPN CIDRs\./);
+  assert.match(run.stderr, /config error in environment "prod", field aws\.adminCidrs: 0\.0\.0\.0\/0 is refused in a production environment\. Fix: list your office\/VPN CIDRs\./);
   assert.match(run.stderr, /config error in environment "dev", field aws\.availabilityZoneCount: 1 is out of range/);
   assert.deepEqual(snapshot(outdir), before);
 });
