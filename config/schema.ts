@@ -19,6 +19,20 @@ export interface AgentPoolInput {
   diskGiB?: number;
 }
 
+/**
+ * An admin CIDR with the written reason it is accepted although a rule would refuse it (in production: wider than
+ * PRODUCTION_RULES.widestAdminPrefix, or beyond the address budget), e.g.
+ * `{ cidr: '10.0.0.0/8', reason: 'office VPN range, ticket NET-12' }`.
+ */
+export interface ExplainedCidrInput {
+  cidr: string;
+  /** At least MIN_REASON_LENGTH (config/reason.ts) characters of real text. */
+  reason: string;
+}
+
+/** A plain CIDR string, or one with its reason. */
+export type AdminCidrInput = string | ExplainedCidrInput;
+
 /** The DC/OS CloudFormation template's parameters, with modern names. */
 export interface AwsPlatformInput {
   region?: string;
@@ -26,8 +40,11 @@ export interface AwsPlatformInput {
   /** Explicit AZ names, one per AZ (pins the subnets' zones); default: the first available zones of the region. */
   availabilityZones?: string[];
   vpcCidr?: string;
-  /** The template's AdminLocation. Required. 0.0.0.0/0 needs allowOpenAdminAccess and is refused in production. */
-  adminCidrs: string[];
+  /**
+   * The template's AdminLocation. Required. 0.0.0.0/0 needs allowOpenAdminAccess and is refused in production; in
+   * production a CIDR wider than /16, or CIDRs beyond the address budget (PRODUCTION_RULES), need a reason each.
+   */
+  adminCidrs: AdminCidrInput[];
   allowOpenAdminAccess?: boolean;
   sshKeyName?: string;
   privateAgents?: AgentPoolInput;
@@ -140,6 +157,7 @@ export interface AwsPlatform {
   availabilityZoneCount: number;
   availabilityZones?: string[];
   vpcCidr: string;
+  /** The CIDRs alone (their reasons are for the reviewers of the config). */
   adminCidrs: string[];
   allowOpenAdminAccess: boolean;
   sshKeyName?: string;
@@ -214,4 +232,12 @@ export const DEFAULTS = {
     topicDefaults: TOPIC_DEFAULTS,
     prediction: { replicas: 5, mode: 'at-least-once' as DeliveryMode },
   },
+} as const;
+
+/** What a production environment (`production: true`) must meet beyond the ordinary rules; validate.ts checks it. */
+export const PRODUCTION_RULES = {
+  /** The widest admin CIDR accepted without a reason: a /16, 65,536 addresses. */
+  widestAdminPrefix: 16,
+  /** The addresses all admin CIDRs without a reason may cover together (overlaps counted once): 4 x /16. */
+  maxUnexplainedAdminAddresses: 4 * 65_536,
 } as const;

@@ -1,11 +1,15 @@
 // Validation of one environment's raw data (TypeScript data or JSON) and resolution of defaults from DEFAULTS.
 // Every problem is collected (not just the first) so one run shows everything to fix.
-import { cidrContains, cidrsOverlap, isCidr, MAX_AVAILABILITY_ZONES, MAX_VPC_PREFIX, MIN_VPC_PREFIX, parseCidr, planSubnets, type Ipv4Cidr } from './cidr';
+import {
+  addressCount, addressesCovered, cidrContains, cidrsOverlap, isCidr, MAX_AVAILABILITY_ZONES, MAX_VPC_PREFIX, MIN_VPC_PREFIX, parseCidr, planSubnets, type Ipv4Cidr,
+} from './cidr';
+import { REASON_FIX, reasonProblem } from './reason';
 import { BOUNDS, rangeFix, type Bound } from '../contracts/bounds';
 import type { ConfigIssue } from '../contracts/config-error';
 import { TOPIC_NAME_PATTERN, TOPIC_NAMES, defaultTopicSpec } from '../contracts/topics';
 import {
   DEFAULTS,
+  PRODUCTION_RULES,
   PROJECT,
   type AgentPool,
   type AwsPlatform,
@@ -120,6 +124,16 @@ class Checker {
       return fallback;
     }
     return [...(value as string[])];
+  }
+
+  /** A written reason (config/reason.ts), or undefined (reported) when it is not one. */
+  reason(field: string, value: unknown): string | undefined {
+    const problem = reasonProblem(value);
+    if (problem !== undefined) {
+      this.report(field, problem, REASON_FIX);
+      return undefined;
+    }
+    return (value as string).trim();
   }
 
   cidr(field: string, text: string): Ipv4Cidr | undefined {
@@ -249,25 +263,7 @@ function resolveAws(check: Checker, name: string, production: boolean, raw: unkn
   }
 
   const allowOpenAdminAccess = check.boolean('aws.allowOpenAdminAccess', input.allowOpenAdminAccess, d.allowOpenAdminAccess);
-  const adminCidrs = check.stringArray('aws.adminCidrs', input.adminCidrs, []);
-  if (input.adminCidrs === undefined || adminCidrs.length === 0) {
-    check.report('aws.adminCidrs', 'at least one admin CIDR is required (the template\'s AdminLocation)', 'list your office/VPN CIDRs, e.g. ["203.0.113.0/24"]');
-  }
-  adminCidrs.forEach((text, index) => {
-    const field = `aws.adminCidrs[${index}]`;
-    const cidr = check.cidr(field, text);
-    if (!cidr) return;
-    if (adminCidrs.indexOf(text) !== index) check.report(field, `"${text}" is listed twice`, 'remove the duplicate');
-    if (cidr.prefix === 0) {
-      if (production) {
-        check.report('aws.adminCidrs', '0.0.0.0/0 is refused in a production environment', 'list your office/VPN CIDRs');
-      } else if (!allowOpenAdminAccess) {
-        check.report('aws.adminCidrs', '0.0.0.0/0 opens the cluster API to the internet', 'list your office/VPN CIDRs, or set aws.allowOpenAdminAccess: true to accept open access');
-      }
-    } else if (vpc && cidrsOverlap(cidr, vpc)) {
-      check.report(field, `${text} overlaps the VPC CIDR ${vpc.text}; admin access comes from outside the VPC`, 'list the public CIDRs of your office/VPN');
-    }
-  });
+  const adminCidrs = resolveAdminCidrs(check, production, allowOpenAdminAccess, input.adminCidrs, vpc);
 
   const sshKeyName = input.sshKeyName === undefined ? undefined
     : check.string('aws.sshKeyName', input.sshKeyName, '', /^[\x20-\x7e]{1,255}$/, 'use the name of an existing EC2 key pair (printable ASCII, up to 255 characters)');
@@ -303,6 +299,74 @@ function resolveAws(check: Checker, name: string, production: boolean, raw: unkn
     publicSubnetCidrs: subnets.publicCidrs, privateSubnetCidrs: subnets.privateCidrs,
     clusterName: `${PROJECT}-${name}`,
   };
+}
+
+interface AdminCidrEntry {
+  field: string;
+  text: string;
+  /** Written as { cidr, reason }; an unusable reason is reported on its own field. */
+  explained: boolean;
+}
+
+/** A plain CIDR string or `{ cidr, reason }` (ExplainedCidrInput); undefined when it is neither. */
+function adminCidrEntry(check: Checker, field: string, item: unknown): AdminCidrEntry | undefined {
+  if (typeof item === 'string') return { field, text: item, explained: false };
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+    check.report(field, `expected a CIDR string or { cidr, reason }, got ${describe(item)}`, 'write "203.0.113.0/24" or { cidr: "10.0.0.0/8", reason: "office VPN range, ticket NET-12" }');
+    return undefined;
+  }
+  const explained = check.object(field, item, ['cidr', 'reason'])!;
+  if (typeof explained.cidr !== 'string' || explained.cidr === '') {
+    check.report(`${field}.cidr`, `expected a CIDR string, got ${describe(explained.cidr)}`, 'write the CIDR, e.g. cidr: "10.0.0.0/8"');
+    return undefined;
+  }
+  check.reason(`${field}.reason`, explained.reason);
+  return { field, text: explained.cidr, explained: true };
+}
+
+function resolveAdminCidrs(check: Checker, production: boolean, allowOpenAdminAccess: boolean, raw: unknown, vpc: Ipv4Cidr | undefined): string[] {
+  if (raw !== undefined && !Array.isArray(raw)) {
+    check.report('aws.adminCidrs', `expected a list, got ${describe(raw)}`, 'write aws.adminCidrs as ["203.0.113.0/24", ...]');
+    return [];
+  }
+  const entries = (raw ?? []).map((item, index) => adminCidrEntry(check, `aws.adminCidrs[${index}]`, item)).filter((entry) => entry !== undefined);
+  if (raw === undefined || raw.length === 0) {
+    check.report('aws.adminCidrs', 'at least one admin CIDR is required (the template\'s AdminLocation)', 'list your office/VPN CIDRs, e.g. ["203.0.113.0/24"]');
+  }
+  const texts = entries.map((entry) => entry.text);
+  const rules = PRODUCTION_RULES;
+  const unexplained: Ipv4Cidr[] = [];
+  entries.forEach(({ field, text, explained }, index) => {
+    const cidr = check.cidr(field, text);
+    if (!cidr) return;
+    if (texts.indexOf(text) !== index) check.report(field, `"${text}" is listed twice`, 'remove the duplicate');
+    if (cidr.prefix === 0) {
+      if (production) {
+        check.report('aws.adminCidrs', '0.0.0.0/0 is refused in a production environment', 'list your office/VPN CIDRs');
+      } else if (!allowOpenAdminAccess) {
+        check.report('aws.adminCidrs', '0.0.0.0/0 opens the cluster API to the internet', 'list your office/VPN CIDRs, or set aws.allowOpenAdminAccess: true to accept open access');
+      }
+      return;
+    }
+    if (vpc && cidrsOverlap(cidr, vpc)) {
+      check.report(field, `${text} overlaps the VPC CIDR ${vpc.text}; admin access comes from outside the VPC`, 'list the public CIDRs of your office/VPN');
+    }
+    if (!production || explained) return;
+    if (cidr.prefix < rules.widestAdminPrefix) {
+      check.report(field, `${text} (${addressCount(cidr).toLocaleString('en-US')} addresses) is wider than /${rules.widestAdminPrefix}, the widest a production environment accepts without a reason`,
+        `narrow it to /${rules.widestAdminPrefix} or smaller, or write it as { cidr: "${text}", reason: "<why this range, e.g. office VPN range, ticket NET-12>" }`);
+    } else {
+      unexplained.push(cidr);
+    }
+  });
+  // Many narrow ranges can open as much as one wide one: their union has a budget too.
+  const covered = addressesCovered(unexplained);
+  if (covered > rules.maxUnexplainedAdminAddresses) {
+    check.report('aws.adminCidrs', `the CIDRs without a reason (${unexplained.map((cidr) => cidr.text).join(', ')}) cover ${covered.toLocaleString('en-US')} addresses together, ` +
+      `more than the ${rules.maxUnexplainedAdminAddresses.toLocaleString('en-US')} (4 x /16) a production environment accepts without a reason`,
+      'narrow or merge them, or write the ones that need the room as { cidr: "...", reason: "<why this range>" }');
+  }
+  return texts;
 }
 
 function resolveSubnets(check: Checker, raw: unknown, vpc: Ipv4Cidr | undefined, azCount: number): { publicCidrs: string[]; privateCidrs: string[] } {

@@ -20,6 +20,11 @@ function awsEnvironment(): Mutable {
   };
 }
 
+/** awsEnvironment as a production environment that meets every production rule. */
+function productionEnvironment(): Mutable {
+  return { ...awsEnvironment(), production: true };
+}
+
 function localEnvironment(): Mutable {
   return { production: false, target: 'local', local: { kubeconfigContext: 'kind-airline' }, tags: { owner: 'team-a', 'expires-at': '2027-01-31' } };
 }
@@ -284,4 +289,70 @@ test('the environments are a list: an object keyed by name and an entry without 
 test('the shipped environment names are unique', () => {
   const names = ENVIRONMENTS.map((entry) => entry.name);
   assert.deepEqual([...new Set(names)], names);
+});
+
+// ---- production: admin CIDRs (a /16 at most each, 4 x /16 together, unless an entry gives its reason) ----
+
+function adminCidrIssues(production: boolean, adminCidrs: unknown[]): string[] {
+  const environment = production ? productionEnvironment() : awsEnvironment();
+  environment.aws.adminCidrs = adminCidrs;
+  return messages('live', environment);
+}
+
+const FIVE_SLASH_16 = ['198.18.0.0/16', '198.19.0.0/16', '100.64.0.0/16', '100.65.0.0/16', '100.66.0.0/16'];
+
+test('the production fixture is valid', () => {
+  assert.deepEqual(messages('live', productionEnvironment()), []);
+});
+
+test('production: an admin CIDR wider than /16 is refused without a reason, naming the entry and both fixes', () => {
+  assert.deepEqual(adminCidrIssues(true, ['203.0.113.0/24', '100.64.0.0/10']), [
+    'config error in environment "live", field aws.adminCidrs[1]: 100.64.0.0/10 (4,194,304 addresses) is wider than /16, the widest a production environment accepts without a reason. ' +
+      'Fix: narrow it to /16 or smaller, or write it as { cidr: "100.64.0.0/10", reason: "<why this range, e.g. office VPN range, ticket NET-12>" }.',
+  ]);
+  assert.deepEqual(adminCidrIssues(true, ['100.64.0.0/16']), [], 'a /16 is the widest accepted as it is');
+});
+
+test('production: a wide admin CIDR with a written reason is accepted; the resolved list holds the CIDRs alone', () => {
+  const environment = productionEnvironment();
+  environment.aws.adminCidrs = ['203.0.113.0/24', { cidr: '100.64.0.0/10', reason: 'carrier-grade NAT pool of the office VPN, ticket NET-12' }];
+  const result = validateEnvironment('live', environment);
+  assert.deepEqual(result.issues, []);
+  assert.deepEqual(result.environment?.aws?.adminCidrs, ['203.0.113.0/24', '100.64.0.0/10']);
+});
+
+test('production: admin CIDRs covering more than 4 x 65,536 addresses together are refused without reasons', () => {
+  const issues = adminCidrIssues(true, FIVE_SLASH_16);
+  assert.equal(issues.length, 1, issues.join('\n'));
+  assert.match(issues[0], /^config error in environment "live", field aws\.adminCidrs: the CIDRs without a reason \(198\.18\.0\.0\/16, .*\) cover 327,680 addresses together, more than the 262,144 \(4 x \/16\) a production environment accepts without a reason\. Fix: narrow or merge them, or write the ones that need the room as \{ cidr: "\.\.\.", reason: /);
+});
+
+test('production: the address budget counts the union (a range inside another counts once)', () => {
+  assert.deepEqual(adminCidrIssues(true, [...FIVE_SLASH_16.slice(0, 4), '198.18.128.0/17', '198.19.0.0/24']), []);
+  // Four /16s are the budget: one more address is over it.
+  assert.equal(adminCidrIssues(true, [...FIVE_SLASH_16.slice(0, 4), '203.0.113.7/32']).length, 1);
+});
+
+test('production: an entry with a reason is outside the address budget', () => {
+  const [fifth, ...four] = FIVE_SLASH_16;
+  assert.deepEqual(adminCidrIssues(true, [...four, { cidr: fifth, reason: 'second office, until the VPN merge (NET-31)' }]), []);
+});
+
+test('a reason has to say something: short, padding or the example placeholder is refused', () => {
+  for (const [reason, says] of [
+    ['VPN', /field aws\.adminCidrs\[0\]\.reason: "VPN" is too short to explain anything \(3 of at least 10 characters\)\. Fix: write why in a sentence of at least 10 characters/],
+    ['1234567890-', /"1234567890-" is not a sentence/],
+    ['<why this range, e.g. office VPN range>', /still holds the <\.\.\.> placeholder/],
+    [undefined, /field aws\.adminCidrs\[0\]\.reason: expected a sentence, got nothing/],
+  ] as const) {
+    const issues = adminCidrIssues(true, [{ cidr: '100.64.0.0/10', reason }]);
+    assert.ok(issues.some((issue) => says.test(issue)), `${String(reason)}: ${issues.join('\n')}`);
+  }
+});
+
+test('outside production the admin CIDR width and budget rules do not apply (today\'s rules stay)', () => {
+  assert.deepEqual(adminCidrIssues(false, ['100.64.0.0/10', ...FIVE_SLASH_16]), []);
+  assert.deepEqual(adminCidrIssues(false, [{ cidr: '100.64.0.0/10', reason: 'shared lab network of the team' }]), []);
+  assert.match(adminCidrIssues(false, [{ cidr: '100.64.0.0/10', reason: 'lab' }]).join('\n'), /aws\.adminCidrs\[0\]\.reason: "lab" is too short/);
+  assert.match(adminCidrIssues(false, [42]).join('\n'), /field aws\.adminCidrs\[0\]: expected a CIDR string or \{ cidr, reason \}, got number 42/);
 });

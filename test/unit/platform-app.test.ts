@@ -71,6 +71,24 @@ test('two environments with one name fail synth naming the name and both entries
   assert.deepEqual(snapshot(outdir), before);
 });
 
+test('a production environment that breaks the production rules fails synth with every message and writes nothing', () => {
+  const configFile = join(makeTempDir('airline-config'), 'environments.json');
+  const prod = shippedEntry('prod');
+  prod.aws.adminCidrs = ['203.0.113.0/24', '100.64.0.0/10'];
+  writeFileSync(configFile, JSON.stringify([shippedEntry('dev'), prod, shippedEntry('local')]));
+  const outdir = previousOutput();
+  const before = snapshot(outdir);
+
+  const run = runApp({ AIRLINE_CONFIG: configFile }, outdir);
+  assert.equal(run.status, 1, run.stderr);
+  const expected: RegExp[] = [
+    /config error in environment "prod", field aws\.adminCidrs\[1\]: 100\.64\.0\.0\/10 .* is wider than \/16.*\. Fix: narrow it to \/16 or smaller, or write it as \{ cidr: "100\.64\.0\.0\/10", reason: /,
+  ];
+  for (const message of expected) assert.match(run.stderr, message);
+  assert.equal(run.stderr.trim().split('\n').length, expected.length, run.stderr);
+  assert.deepEqual(snapshot(outdir), before);
+});
+
 test('a bad emulator setting fails synth and writes nothing', () => {
   const outdir = previousOutput();
   const before = snapshot(outdir);
