@@ -240,4 +240,12 @@ export const PRODUCTION_RULES = {
   widestAdminPrefix: 16,
   /** The addresses all admin CIDRs without a reason may cover together (overlaps counted once): 4 x /16. */
   maxUnexplainedAdminAddresses: 4 * 65_536,
+  /** Replication factor 3 needs 3 brokers; with min.insync.replicas 2 one broker may be down and writes go on. */
+  minKafkaBrokers: 3,
+  /** A quorum that survives one server's failure. */
+  minZooKeeperServers: 3,
+  /** Per topic: an acknowledged write survives the loss of any two brokers' copies but one. */
+  minReplicationFactor: 3,
+  /** Per topic (or the broker default when the topic does not set it): acks=all means two copies written. */
+  minInSyncReplicas: 2,
 } as const;

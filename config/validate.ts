@@ -6,6 +6,7 @@ import {
 import { REASON_FIX, reasonProblem } from './reason';
 import { BOUNDS, rangeFix, type Bound } from '../contracts/bounds';
 import type { ConfigIssue } from '../contracts/config-error';
+import { BROKER_DEFAULTS } from '../contracts/kafka-settings';
 import { TOPIC_NAME_PATTERN, TOPIC_NAMES, defaultTopicSpec } from '../contracts/topics';
 import {
   DEFAULTS,
@@ -193,7 +194,7 @@ export function validateEnvironment(name: string, raw: unknown): { environment?:
   const target = check.oneOf('target', input.target, 'aws', ['aws', 'local'] as const);
   if (input.target === undefined) check.report('target', 'is required', 'set target to "aws" or "local"');
 
-  const streaming = resolveStreaming(check, name, target, input.streaming);
+  const streaming = resolveStreaming(check, name, production, target, input.streaming);
   let aws: AwsPlatform | undefined;
   let local: ResolvedEnvironment['local'];
   if (target === 'aws') {
@@ -455,7 +456,7 @@ function resolveStateBackend(check: Checker, raw: unknown, region: string): Stat
   };
 }
 
-function resolveStreaming(check: Checker, name: string, target: 'aws' | 'local', raw: unknown): StreamingConfig {
+function resolveStreaming(check: Checker, name: string, production: boolean, target: 'aws' | 'local', raw: unknown): StreamingConfig {
   const d = DEFAULTS.streaming;
   const input = check.optionalObject('streaming', raw, ['namespace', 'zookeeper', 'kafka', 'topics', 'prediction']);
   const namespace = check.string('streaming.namespace', input.namespace, d.namespace, DNS_LABEL, 'use a DNS label: up to 63 lowercase letters, digits or dashes');
@@ -470,6 +471,11 @@ function resolveStreaming(check: Checker, name: string, target: 'aws' | 'local',
   if (zookeeper.replicas % 2 === 0) {
     check.report('streaming.zookeeper.replicas', `${zookeeper.replicas} servers tolerate no more failures than ${zookeeper.replicas - 1}`, 'use an odd number: 1, 3, 5 or 7');
   }
+  const rules = PRODUCTION_RULES;
+  if (production && zookeeper.replicas < rules.minZooKeeperServers) {
+    check.report('streaming.zookeeper.replicas', `${zookeeper.replicas} server(s) lose the quorum when one fails; a production environment runs at least ${rules.minZooKeeperServers}`,
+      `use ${rules.minZooKeeperServers}, 5 or 7`);
+  }
 
   const k = check.optionalObject('streaming.kafka', input.kafka, ['brokers', 'image', 'heapMb', 'storageGiB', 'externalAccess', 'externalDomain']);
   const kafka = {
@@ -480,11 +486,15 @@ function resolveStreaming(check: Checker, name: string, target: 'aws' | 'local',
     externalAccess: check.boolean('streaming.kafka.externalAccess', k.externalAccess, d.kafka.externalAccess),
     externalDomain: check.string('streaming.kafka.externalDomain', k.externalDomain, `kafka.${name}.internal`, DOMAIN, 'use a lowercase DNS name such as kafka.dev.internal'),
   };
+  if (production && kafka.brokers < rules.minKafkaBrokers) {
+    check.report('streaming.kafka.brokers', `${kafka.brokers} broker(s) cannot hold ${rules.minReplicationFactor} copies of each partition; a production environment runs at least ${rules.minKafkaBrokers}`,
+      `use at least ${rules.minKafkaBrokers} brokers`);
+  }
   if (kafka.externalAccess && target === 'local') {
     check.report('streaming.kafka.externalAccess', 'needs AWS load balancers and Route 53, which target "local" does not have', 'remove it for local environments');
   }
 
-  const topics = resolveTopics(check, input.topics, kafka.brokers);
+  const topics = resolveTopics(check, production, input.topics, kafka.brokers);
   const inputTopic = topics.find((topic) => topic.name === INPUT_TOPIC);
   const inputPartitions = inputTopic?.partitions ?? d.topicDefaults.partitions;
 
@@ -508,11 +518,31 @@ function resolveStreaming(check: Checker, name: string, target: 'aws' | 'local',
   return { namespace, zookeeper, kafka, topics, prediction };
 }
 
+/**
+ * RF and min ISR of one topic in production. The broker-wide replication settings (default RF, the offsets and
+ * transaction logs) are fixed in contracts/kafka-settings.ts and only scaled down below 3 brokers, which production
+ * refuses; a topic's own values are what config can change.
+ */
+function checkProductionReplication(check: Checker, field: string, topic: Required<TopicSpec>): void {
+  const rules = PRODUCTION_RULES;
+  if (topic.replicationFactor < rules.minReplicationFactor) {
+    check.report(`${field}.replicationFactor`, `${topic.replicationFactor} copies of ${topic.name} lose acknowledged writes when ${topic.replicationFactor === 1 ? 'its broker fails' : 'two brokers fail'}; a production environment keeps at least ${rules.minReplicationFactor}`,
+      `set replicationFactor to ${rules.minReplicationFactor} (or more, with as many brokers)`);
+  }
+  // Unset on the topic, the broker default applies (contracts/kafka-settings.ts).
+  const minIsrText = topic.config['min.insync.replicas'] ?? BROKER_DEFAULTS['min.insync.replicas'];
+  const minIsr = Number(minIsrText);
+  if (Number.isInteger(minIsr) && minIsr < rules.minInSyncReplicas) {
+    check.report(`${field}.config.min.insync.replicas`, `"${minIsrText}" acknowledges a write held by a single broker; a production environment needs at least ${rules.minInSyncReplicas} in-sync replicas`,
+      `set "min.insync.replicas": "${rules.minInSyncReplicas}" (or remove it: the broker default is ${BROKER_DEFAULTS['min.insync.replicas']})`);
+  }
+}
+
 function defaultTopics(): Array<Required<TopicSpec>> {
   return DEFAULTS.streaming.topics.map(defaultTopicSpec);
 }
 
-function resolveTopics(check: Checker, raw: unknown, brokers: number): Array<Required<TopicSpec>> {
+function resolveTopics(check: Checker, production: boolean, raw: unknown, brokers: number): Array<Required<TopicSpec>> {
   let topics = defaultTopics();
   if (raw !== undefined) {
     if (!Array.isArray(raw)) {
@@ -551,6 +581,7 @@ function resolveTopics(check: Checker, raw: unknown, brokers: number): Array<Req
           `set it to at most ${topic.replicationFactor}, e.g. "${Math.min(2, topic.replicationFactor)}"`);
       }
     }
+    if (production) checkProductionReplication(check, field, topic);
   });
   for (const required of REQUIRED_TOPICS) {
     if (!topics.some((topic) => topic.name === required)) {

@@ -356,3 +356,37 @@ test('outside production the admin CIDR width and budget rules do not apply (tod
   assert.match(adminCidrIssues(false, [{ cidr: '100.64.0.0/10', reason: 'lab' }]).join('\n'), /aws\.adminCidrs\[0\]\.reason: "lab" is too short/);
   assert.match(adminCidrIssues(false, [42]).join('\n'), /field aws\.adminCidrs\[0\]: expected a CIDR string or \{ cidr, reason \}, got number 42/);
 });
+
+// ---- production: replication minimums (3 brokers, 3 ZooKeeper servers, RF 3, min.insync.replicas 2) ----
+
+const PRODUCTION_REPLICATION_RULES: RuleCase[] = [
+  { rule: 'at least 3 Kafka brokers', change: (e) => { e.streaming = { kafka: { brokers: 2 }, topics: topicsWith({ replicationFactor: 2, config: { 'min.insync.replicas': '2' } }).map((t) => ({ ...t, replicationFactor: 2 })) }; },
+    field: 'streaming.kafka.brokers', says: /2 broker\(s\) cannot hold 3 copies of each partition; a production environment runs at least 3\. Fix: use at least 3 brokers\./ },
+  { rule: 'at least 3 ZooKeeper servers', change: (e) => { e.streaming = { zookeeper: { replicas: 1 } }; },
+    field: 'streaming.zookeeper.replicas', says: /1 server\(s\) lose the quorum when one fails; a production environment runs at least 3\. Fix: use 3, 5 or 7\./ },
+  { rule: 'topic replication factor 3', change: (e) => { e.streaming = { topics: topicsWith({ replicationFactor: 2, config: { 'min.insync.replicas': '2' } }) }; },
+    field: 'streaming.topics[0].replicationFactor', says: /2 copies of AirlineInputTopic lose acknowledged writes when two brokers fail; a production environment keeps at least 3\. Fix: set replicationFactor to 3/ },
+  { rule: 'topic min.insync.replicas 2', change: (e) => { e.streaming = { topics: topicsWith({ config: { 'min.insync.replicas': '1' } }) }; },
+    field: 'streaming.topics[0].config.min.insync.replicas', says: /"1" acknowledges a write held by a single broker; a production environment needs at least 2 in-sync replicas\. Fix: set "min\.insync\.replicas": "2" \(or remove it: the broker default is 2\)\./ },
+];
+
+for (const rule of PRODUCTION_REPLICATION_RULES) {
+  test(`production rule: ${rule.rule}; other environments may run less`, () => {
+    const environment = productionEnvironment();
+    rule.change(environment);
+    const result = validateEnvironment('live', environment);
+    assert.equal(result.environment, undefined);
+    const found = result.issues.map(formatIssue).filter((message) => message.startsWith(`config error in environment "live", field ${rule.field}: `));
+    assert.ok(found.some((message) => rule.says.test(message)), `expected ${rule.says} on ${rule.field}; got:\n${result.issues.map(formatIssue).join('\n')}`);
+
+    const ordinary = awsEnvironment();
+    rule.change(ordinary);
+    assert.deepEqual(messages('live', ordinary), []);
+  });
+}
+
+test('production: a topic without its own min.insync.replicas takes the broker default (2) and passes', () => {
+  const environment = productionEnvironment();
+  environment.streaming = { topics: topicsWith({ config: {} }) };
+  assert.deepEqual(messages('live', environment), []);
+});

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENVIRONMENTS } from '../../config/environments';
+import { TOPIC_NAMES } from '../../contracts/topics';
 import { makeTempDir, providerBlocks, readSynthesizedStacks, runApp as runAppEntry } from '../harness/synth';
 
 
@@ -75,6 +76,8 @@ test('a production environment that breaks the production rules fails synth with
   const configFile = join(makeTempDir('airline-config'), 'environments.json');
   const prod = shippedEntry('prod');
   prod.aws.adminCidrs = ['203.0.113.0/24', '100.64.0.0/10'];
+  prod.streaming.zookeeper = { ...prod.streaming.zookeeper, replicas: 1 };
+  prod.streaming.topics = Object.values(TOPIC_NAMES).map((name) => ({ name, partitions: 10, replicationFactor: 3, config: { 'min.insync.replicas': name === TOPIC_NAMES.output ? '1' : '2' } }));
   writeFileSync(configFile, JSON.stringify([shippedEntry('dev'), prod, shippedEntry('local')]));
   const outdir = previousOutput();
   const before = snapshot(outdir);
@@ -83,6 +86,8 @@ test('a production environment that breaks the production rules fails synth with
   assert.equal(run.status, 1, run.stderr);
   const expected: RegExp[] = [
     /config error in environment "prod", field aws\.adminCidrs\[1\]: 100\.64\.0\.0\/10 .* is wider than \/16.*\. Fix: narrow it to \/16 or smaller, or write it as \{ cidr: "100\.64\.0\.0\/10", reason: /,
+    /config error in environment "prod", field streaming\.zookeeper\.replicas: 1 server\(s\) lose the quorum when one fails; .*\. Fix: use 3, 5 or 7\./,
+    /config error in environment "prod", field streaming\.topics\[1\]\.config\.min\.insync\.replicas: "1" acknowledges a write held by a single broker; .*\. Fix: set "min\.insync\.replicas": "2"/,
   ];
   for (const message of expected) assert.match(run.stderr, message);
   assert.equal(run.stderr.trim().split('\n').length, expected.length, run.stderr);
