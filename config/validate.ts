@@ -265,6 +265,11 @@ function resolveAws(check: Checker, name: string, production: boolean, raw: unkn
 
   const allowOpenAdminAccess = check.boolean('aws.allowOpenAdminAccess', input.allowOpenAdminAccess, d.allowOpenAdminAccess);
   const adminCidrs = resolveAdminCidrs(check, production, allowOpenAdminAccess, input.adminCidrs, vpc);
+  // The Kafka load balancers accept the VPC and the admin CIDRs; BootstrapVip refuses an open one at synth.
+  if (streaming.kafka.externalAccess && adminCidrs.includes('0.0.0.0/0')) {
+    check.report('streaming.kafka.externalAccess', 'would open the Kafka load balancers to the internet: they accept aws.adminCidrs, which holds 0.0.0.0/0',
+      'list your office/VPN CIDRs in aws.adminCidrs, or leave externalAccess off');
+  }
 
   const sshKeyName = input.sshKeyName === undefined ? undefined
     : check.string('aws.sshKeyName', input.sshKeyName, '', /^[\x20-\x7e]{1,255}$/, 'use the name of an existing EC2 key pair (printable ASCII, up to 255 characters)');

@@ -7,7 +7,7 @@ import { StatefulSetV1 } from '@cdktf/provider-kubernetes/lib/stateful-set-v1';
 import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
 import { DEFAULTS, PROJECT } from '../../config/schema';
 import { BOUNDS, assertWithin } from '../../contracts/bounds';
-import { ConfigError } from '../../contracts/config-error';
+import { ConfigError, settingError } from '../../contracts/config-error';
 import {
   BROKER_DEFAULTS,
   BROKER_EXTERNAL_PORT,
@@ -175,9 +175,7 @@ export class KafkaCluster extends Construct {
     assertWithin('KafkaCluster.storageGiB', storageGiB, BOUNDS.storageGiB);
     refuseClusterOwnedKeys(props.brokerConfig);
     if (props.externalListener && !props.externalListener.hostTemplate.includes('{id}')) {
-      throw new Error(
-        `KafkaCluster: externalListener.hostTemplate "${props.externalListener.hostTemplate}" must contain {id}`,
-      );
+      throw settingError('KafkaCluster.externalListener.hostTemplate', `"${props.externalListener.hostTemplate}" must contain {id}`, 'write it as broker-{id}.<domain>');
     }
     this.brokerCount = brokers;
     this.internalPort = d.internalPort;

@@ -47,7 +47,12 @@ test('a bad config fails synth with every message and leaves the output director
   prod.aws.adminCidrs = ['0.0.0.0/0'];
   const dev = shippedEntry('dev');
   dev.aws.availabilityZoneCount = 1;
-  writeFileSync(configFile, JSON.stringify([dev, prod, shippedEntry('local')]));
+  // BootstrapVip refuses an open source range while the stack is built; validation names it before that.
+  const staging = shippedEntry('staging');
+  staging.aws.adminCidrs = ['0.0.0.0/0'];
+  staging.aws.allowOpenAdminAccess = true;
+  staging.streaming = { kafka: { externalAccess: true } };
+  writeFileSync(configFile, JSON.stringify([dev, staging, prod, shippedEntry('local')]));
   const outdir = previousOutput();
   const before = snapshot(outdir);
 
@@ -55,6 +60,7 @@ test('a bad config fails synth with every message and leaves the output director
   assert.equal(run.status, 1, run.stderr);
   assert.match(run.stderr, /config error in environment "prod", field aws\.adminCidrs: 0\.0\.0\.0\/0 is refused in a production environment\. Fix: list your office\/VPN CIDRs\./);
   assert.match(run.stderr, /config error in environment "dev", field aws\.availabilityZoneCount: 1 is out of range/);
+  assert.match(run.stderr, /config error in environment "staging", field streaming\.kafka\.externalAccess: would open the Kafka load balancers to the internet: .*\. Fix: list your office\/VPN CIDRs in aws\.adminCidrs, or leave externalAccess off\./);
   assert.deepEqual(snapshot(outdir), before);
 });
 
