@@ -6,6 +6,7 @@ import {
 import { REASON_FIX, reasonProblem } from './reason';
 import { BOUNDS, rangeFix, type Bound } from '../contracts/bounds';
 import type { ConfigIssue } from '../contracts/config-error';
+import { instanceTypeProblem } from '../contracts/ec2-instance-types';
 import { BROKER_DEFAULTS } from '../contracts/kafka-settings';
 import { TOPIC_NAME_PATTERN, TOPIC_NAMES, defaultTopicSpec } from '../contracts/topics';
 import {
@@ -27,7 +28,6 @@ type Raw = Record<string, unknown>;
 
 const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,18}[a-z0-9]$|^[a-z]$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
-const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 const KUBERNETES_VERSION = /^1\.(\d+)$/;
 const MIN_KUBERNETES_MINOR = 30;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
@@ -125,6 +125,14 @@ class Checker {
       return fallback;
     }
     return [...(value as string[])];
+  }
+
+  /** A name from the EC2 API's own list of instance types (contracts/ec2-instance-types.ts). */
+  instanceType(field: string, value: unknown, fallback: string): string {
+    const name = this.string(field, value, fallback, undefined, 'use an EC2 instance type such as m6i.xlarge');
+    const problem = instanceTypeProblem(name);
+    if (problem) this.report(field, problem.problem, problem.fix);
+    return name;
   }
 
   /** A written reason (config/reason.ts), or undefined (reported) when it is not one. */
@@ -230,7 +238,7 @@ function resolvePool(check: Checker, field: string, raw: unknown, defaults: Agen
   return {
     count: check.integer(`${field}.count`, pool.count, defaults.count, minCount, 100,
       minCount > 0 ? `use at least ${minCount} (the cluster needs nodes for its system pods) and at most 100` : 'use 0 to 100 (0 leaves the pool out)'),
-    instanceType: check.string(`${field}.instanceType`, pool.instanceType, defaults.instanceType, INSTANCE_TYPE, 'use an EC2 instance type such as m6i.xlarge'),
+    instanceType: check.instanceType(`${field}.instanceType`, pool.instanceType, defaults.instanceType),
     diskGiB: check.integer(`${field}.diskGiB`, pool.diskGiB, defaults.diskGiB, 20, 16384, 'use 20 to 16384 GiB'),
   };
 }

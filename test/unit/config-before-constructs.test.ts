@@ -72,6 +72,12 @@ const REFUSALS: ReachableRefusal[] = [
     build: (s) => new NodePool(s, 'pool', { ...NODE_POOL, count: 0 }),
   },
   {
+    construct: 'NodePool(private-agents).instanceType',
+    change: (e) => { e.aws.privateAgents = { instanceType: 'm6i.9000xlarge' }; },
+    field: 'aws.privateAgents.instanceType', says: /m6i has no size "9000xlarge"\. Fix: use a size m6i comes in/,
+    build: (s) => new NodePool(s, 'pool', { ...NODE_POOL, instanceType: 'm6i.9000xlarge' }),
+  },
+  {
     construct: 'Network.publicSubnetCidrs',
     change: (e) => { e.aws.availabilityZoneCount = 1; },
     field: 'aws.availabilityZoneCount', says: /1 is out of range\. Fix: use 2 to 6/,
