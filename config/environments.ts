@@ -4,11 +4,16 @@
 // Admin CIDRs below are documentation ranges (RFC 5737): replace them with your office/VPN CIDRs.
 // The state bucket is a placeholder: create a bucket and set AIRLINE_STATE_BUCKET (or edit `bucket` here),
 // or use local state for a first try with AIRLINE_STATE=local.
-import type { EnvironmentEntry } from './schema';
+import { DEFAULTS, type EnvironmentEntry } from './schema';
 
 export const STATE_BUCKET_PLACEHOLDER = 'airline-streaming-tfstate-replace-me';
 
 const platformTeam = 'platform-team';
+
+// Production pins images by digest. These digests could not be read (no registry is reachable from the machine
+// this config was written on) and are not made up: the reason says so until someone pins them (README,
+// "Pinning images by digest").
+const DIGEST_NOT_READ = 'No registry was reachable from the build machine to read the digest; pin it by digest before the first production deploy';
 
 export const ENVIRONMENTS: readonly EnvironmentEntry[] = [
   {
@@ -58,7 +63,8 @@ export const ENVIRONMENTS: readonly EnvironmentEntry[] = [
       logRetentionDays: 90,
     },
     streaming: {
-      kafka: { externalAccess: true },
+      zookeeper: { image: { reference: DEFAULTS.streaming.zookeeper.image, reason: DIGEST_NOT_READ } },
+      kafka: { image: { reference: DEFAULTS.streaming.kafka.image, reason: DIGEST_NOT_READ }, externalAccess: true },
     },
     tags: { owner: platformTeam, 'expires-at': '2027-12-31' },
     stateBackend: { kind: 's3', bucket: STATE_BUCKET_PLACEHOLDER, region: 'us-east-1' },

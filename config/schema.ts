@@ -73,16 +73,32 @@ export interface LocalStateBackendInput {
 }
 export type StateBackendInput = S3StateBackendInput | LocalStateBackendInput;
 
+/**
+ * An image reference with the written reason it is accepted without a digest in production, e.g.
+ * `{ reference: 'apache/kafka:3.9.1', reason: 'no registry reachable to read the digest, ticket OPS-7' }`.
+ */
+export interface ExplainedImageInput {
+  reference: string;
+  /** At least MIN_REASON_LENGTH (config/reason.ts) characters of real text. */
+  reason: string;
+}
+
+/**
+ * `repository[:tag][@sha256:<64 hex>]` (config/image-reference.ts), or one with its reason. Production refuses a
+ * reference without a digest unless it comes with a reason.
+ */
+export type ImageInput = string | ExplainedImageInput;
+
 export interface ZooKeeperInput {
   replicas?: number;
-  image?: string;
+  image?: ImageInput;
   heapMb?: number;
   storageGiB?: number;
 }
 
 export interface KafkaInput {
   brokers?: number;
-  image?: string;
+  image?: ImageInput;
   heapMb?: number;
   storageGiB?: number;
   /** Load-balanced bootstrap + per-broker addresses reachable from the VPC/admin CIDRs. Off by default. */
@@ -96,7 +112,7 @@ export interface PredictionInput {
   /** Upper bound of the autoscaler; capped at the input topic's partition count. */
   maxReplicas?: number;
   /** Container image; default the official Node image with the bundled service mounted from a ConfigMap. */
-  image?: string;
+  image?: ImageInput;
   mode?: DeliveryMode;
 }
 
@@ -177,8 +193,9 @@ export interface AwsPlatform {
 
 export interface StreamingConfig {
   namespace: string;
-  zookeeper: Required<ZooKeeperInput>;
-  kafka: Required<Omit<KafkaInput, 'externalDomain'>> & { externalDomain: string };
+  /** Images are the references alone (their reasons are for the reviewers of the config). */
+  zookeeper: Required<Omit<ZooKeeperInput, 'image'>> & { image: string };
+  kafka: Required<Omit<KafkaInput, 'externalDomain' | 'image'>> & { externalDomain: string; image: string };
   topics: Array<Required<TopicSpec>>;
   prediction: Required<Omit<PredictionInput, 'image'>> & { image?: string };
 }

@@ -3,6 +3,7 @@
 import {
   addressCount, addressesCovered, cidrContains, cidrsOverlap, isCidr, MAX_AVAILABILITY_ZONES, MAX_VPC_PREFIX, MIN_VPC_PREFIX, parseCidr, planSubnets, type Ipv4Cidr,
 } from './cidr';
+import { IMAGE_REFERENCE_FIX, isImageReference, parseImageReference } from './image-reference';
 import { REASON_FIX, reasonProblem } from './reason';
 import { BOUNDS, rangeFix, type Bound } from '../contracts/bounds';
 import type { ConfigIssue } from '../contracts/config-error';
@@ -35,7 +36,6 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const IMAGE_REFERENCE = /^[a-z0-9][a-z0-9._\/:@-]*$/i;
 /** The retention periods CloudWatch Logs accepts. */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 /** Tags the project sets itself on every resource. */
@@ -133,6 +133,42 @@ class Checker {
     const problem = instanceTypeProblem(name);
     if (problem) this.report(field, problem.problem, problem.fix);
     return name;
+  }
+
+  /**
+   * An image reference, written alone or as { reference, reason }. Production needs a digest (what runs cannot
+   * change under the same name) unless a reason is given; `fallback` (the default image) is held to the same rule.
+   */
+  image(field: string, value: unknown, fallback: string, production: boolean): string {
+    let reference = fallback;
+    let referenceField = field;
+    let explained = false;
+    if (typeof value === 'string') {
+      reference = value;
+    } else if (value !== undefined) {
+      const entry = this.object(field, value, ['reference', 'reason']);
+      if (!entry) return fallback;
+      referenceField = `${field}.reference`;
+      explained = true;
+      this.reason(`${field}.reason`, entry.reason);
+      if (typeof entry.reference !== 'string' || entry.reference === '') {
+        this.report(referenceField, `expected an image reference, got ${describe(entry.reference)}`, IMAGE_REFERENCE_FIX);
+        return fallback;
+      }
+      reference = entry.reference;
+    }
+    const parsed = parseImageReference(reference);
+    if (!isImageReference(parsed)) {
+      this.report(referenceField, parsed.problem, IMAGE_REFERENCE_FIX);
+      return reference;
+    }
+    if (production && !explained && parsed.digest === undefined) {
+      const what = value === undefined ? `the default image "${reference}"` : `"${reference}"`;
+      const tagged = parsed.tag === undefined ? `${reference}:<tag>` : reference;
+      this.report(field, `${what} is not pinned by digest${parsed.tag === undefined ? ' (no tag means latest)' : ''}: a tag can be pushed again with other content, and production runs exactly what was reviewed`,
+        `set ${field} to ${tagged}@sha256:<digest> (README, "Pinning images by digest"), or to { reference: "${reference}", reason: "<why no digest yet>" }`);
+    }
+    return reference;
   }
 
   /** A written reason (config/reason.ts), or undefined (reported) when it is not one. */
@@ -477,7 +513,7 @@ function resolveStreaming(check: Checker, name: string, production: boolean, tar
   const zk = check.optionalObject('streaming.zookeeper', input.zookeeper, ['replicas', 'image', 'heapMb', 'storageGiB']);
   const zookeeper = {
     replicas: check.bounded('streaming.zookeeper.replicas', zk.replicas, d.zookeeper.replicas, BOUNDS.zookeeperReplicas, 'use 1, 3, 5 or 7'),
-    image: check.string('streaming.zookeeper.image', zk.image, d.zookeeper.image, IMAGE_REFERENCE, 'use an image reference such as zookeeper:3.8.4'),
+    image: check.image('streaming.zookeeper.image', zk.image, d.zookeeper.image, production),
     heapMb: check.bounded('streaming.zookeeper.heapMb', zk.heapMb, d.zookeeper.heapMb, BOUNDS.zookeeperHeapMb),
     storageGiB: check.bounded('streaming.zookeeper.storageGiB', zk.storageGiB, d.zookeeper.storageGiB, BOUNDS.storageGiB),
   };
@@ -493,7 +529,7 @@ function resolveStreaming(check: Checker, name: string, production: boolean, tar
   const k = check.optionalObject('streaming.kafka', input.kafka, ['brokers', 'image', 'heapMb', 'storageGiB', 'externalAccess', 'externalDomain']);
   const kafka = {
     brokers: check.bounded('streaming.kafka.brokers', k.brokers, d.kafka.brokers, BOUNDS.kafkaBrokers),
-    image: check.string('streaming.kafka.image', k.image, d.kafka.image, IMAGE_REFERENCE, 'use an image reference such as apache/kafka:3.9.1'),
+    image: check.image('streaming.kafka.image', k.image, d.kafka.image, production),
     heapMb: check.bounded('streaming.kafka.heapMb', k.heapMb, d.kafka.heapMb, BOUNDS.kafkaHeapMb),
     storageGiB: check.bounded('streaming.kafka.storageGiB', k.storageGiB, d.kafka.storageGiB, BOUNDS.storageGiB),
     externalAccess: check.boolean('streaming.kafka.externalAccess', k.externalAccess, d.kafka.externalAccess),
@@ -521,7 +557,7 @@ function resolveStreaming(check: Checker, name: string, production: boolean, tar
   if (maxReplicas < replicas) {
     check.report('streaming.prediction.maxReplicas', `${maxReplicas} is below replicas (${replicas})`, `use at least ${replicas}`);
   }
-  const image = p.image === undefined ? undefined : check.string('streaming.prediction.image', p.image, '', IMAGE_REFERENCE, 'use an image reference such as node:20.19-alpine');
+  const image = p.image === undefined ? undefined : check.image('streaming.prediction.image', p.image, '', production);
   const prediction = {
     replicas,
     maxReplicas,

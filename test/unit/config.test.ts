@@ -20,9 +20,20 @@ function awsEnvironment(): Mutable {
   };
 }
 
+/** A made-up digest for tests (the shipped config never invents one). */
+const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
+
+/** Production pins images by digest: adds pinned Kafka and ZooKeeper images where a test left them out. */
+function pinImages(environment: Mutable): Mutable {
+  environment.streaming ??= {};
+  environment.streaming.zookeeper = { image: `zookeeper:3.8.4@${DIGEST}`, ...environment.streaming.zookeeper };
+  environment.streaming.kafka = { image: `apache/kafka:3.9.1@${DIGEST}`, ...environment.streaming.kafka };
+  return environment;
+}
+
 /** awsEnvironment as a production environment that meets every production rule. */
 function productionEnvironment(): Mutable {
-  return { ...awsEnvironment(), production: true };
+  return pinImages({ ...awsEnvironment(), production: true });
 }
 
 function localEnvironment(): Mutable {
@@ -378,6 +389,7 @@ for (const rule of PRODUCTION_REPLICATION_RULES) {
   test(`production rule: ${rule.rule}; other environments may run less`, () => {
     const environment = productionEnvironment();
     rule.change(environment);
+    pinImages(environment);
     const result = validateEnvironment('live', environment);
     assert.equal(result.environment, undefined);
     const found = result.issues.map(formatIssue).filter((message) => message.startsWith(`config error in environment "live", field ${rule.field}: `));
@@ -391,6 +403,83 @@ for (const rule of PRODUCTION_REPLICATION_RULES) {
 
 test('production: a topic without its own min.insync.replicas takes the broker default (2) and passes', () => {
   const environment = productionEnvironment();
-  environment.streaming = { topics: topicsWith({ config: {} }) };
+  environment.streaming.topics = topicsWith({ config: {} });
   assert.deepEqual(messages('live', environment), []);
+});
+
+// ---- images: digests accepted everywhere; production refuses a reference without one unless it gives a reason ----
+
+function imageIssues(production: boolean, change: (streaming: Mutable) => void): string[] {
+  const environment = production ? productionEnvironment() : awsEnvironment();
+  environment.streaming ??= {};
+  change(environment.streaming);
+  return messages('live', environment);
+}
+
+test('digest-pinned image references are accepted in every environment', () => {
+  for (const reference of [`apache/kafka@${DIGEST}`, `apache/kafka:3.9.1@${DIGEST}`, `registry.example.com:5000/team/kafka:3.9.1@${DIGEST}`]) {
+    for (const production of [false, true]) {
+      assert.deepEqual(imageIssues(production, (s) => { s.kafka = { image: reference }; }), [], `${reference} production=${production}`);
+    }
+  }
+  const resolved = validateEnvironment('live', productionEnvironment()).environment;
+  assert.equal(resolved?.streaming.kafka.image, `apache/kafka:3.9.1@${DIGEST}`);
+});
+
+test('malformed image references are refused in every environment', () => {
+  const cases: Array<[string, RegExp]> = [
+    ['apache/kafka@sha256:abc', /field streaming\.kafka\.image: "apache\/kafka@sha256:abc" has the digest "sha256:abc", not sha256:<64 lowercase hex digits>\. Fix: write repository\[:tag\]\[@sha256:<64 hex digits>\]/],
+    [`apache/kafka@md5:${'0'.repeat(32)}`, /has the digest "md5:0+", not sha256/],
+    [`apache/kafka@${DIGEST.toUpperCase().replace('SHA256', 'sha256')}`, /not sha256:<64 lowercase hex digits>/],
+    ['Apache/Kafka:3.9.1', /has the repository "Apache\/Kafka", which is not a lowercase image name/],
+    ['apache/kafka:3.9.1 ', /has the tag "3\.9\.1 ", which is not a valid tag/],
+    [`apache/kafka@${DIGEST}@${DIGEST}`, /has more than one @/],
+  ];
+  for (const [reference, says] of cases) {
+    for (const production of [false, true]) {
+      const issues = imageIssues(production, (s) => { s.kafka = { image: reference }; });
+      assert.ok(issues.some((issue) => says.test(issue)), `${reference}: ${issues.join('\n')}`);
+    }
+  }
+});
+
+test('production: an image without a digest is refused, naming the field and both fixes', () => {
+  assert.deepEqual(imageIssues(true, (s) => { s.kafka = { image: 'apache/kafka:3.9.1' }; }), [
+    'config error in environment "live", field streaming.kafka.image: "apache/kafka:3.9.1" is not pinned by digest: a tag can be pushed again with other content, and production runs exactly what was reviewed. ' +
+      'Fix: set streaming.kafka.image to apache/kafka:3.9.1@sha256:<digest> (README, "Pinning images by digest"), or to { reference: "apache/kafka:3.9.1", reason: "<why no digest yet>" }.',
+  ]);
+  assert.match(imageIssues(true, (s) => { s.kafka = { image: 'apache/kafka' }; }).join('\n'), /"apache\/kafka" is not pinned by digest \(no tag means latest\).*Fix: set streaming\.kafka\.image to apache\/kafka:<tag>@sha256:<digest>/);
+  assert.match(imageIssues(true, (s) => { s.prediction = { image: 'node:20.19-alpine' }; }).join('\n'), /field streaming\.prediction\.image: "node:20\.19-alpine" is not pinned by digest/);
+});
+
+test('production: the default images are held to the same rule when an environment does not set them', () => {
+  const issues = imageIssues(true, (s) => { delete s.zookeeper; });
+  assert.deepEqual(issues.map((issue) => issue.slice(0, issue.indexOf(':', issue.indexOf('field')))), ['config error in environment "live", field streaming.zookeeper.image']);
+  assert.match(issues[0], /the default image "zookeeper:3\.8\.4" is not pinned by digest.*Fix: set streaming\.zookeeper\.image to zookeeper:3\.8\.4@sha256:<digest>/);
+});
+
+test('production: an image entry with a written reason is accepted without a digest; a poor reason is not', () => {
+  const environment = productionEnvironment();
+  environment.streaming.kafka = { image: { reference: 'apache/kafka:3.9.1', reason: 'registry unreachable from the build host, pin in OPS-7' } };
+  const result = validateEnvironment('live', environment);
+  assert.deepEqual(result.issues, []);
+  assert.equal(result.environment?.streaming.kafka.image, 'apache/kafka:3.9.1');
+  assert.match(imageIssues(true, (s) => { s.kafka = { image: { reference: 'apache/kafka:3.9.1', reason: 'later' } }; }).join('\n'),
+    /field streaming\.kafka\.image\.reason: "later" is too short to explain anything/);
+  assert.match(imageIssues(true, (s) => { s.kafka = { image: { reference: 'apache kafka', reason: 'registry unreachable from the build host' } }; }).join('\n'),
+    /field streaming\.kafka\.image\.reference: "apache kafka" has the repository "apache kafka"/);
+  assert.match(imageIssues(true, (s) => { s.kafka = { image: { ref: 'apache/kafka:3.9.1' } }; }).join('\n'), /field streaming\.kafka\.image\.ref: unknown field/);
+});
+
+test('outside production a tag is enough (today\'s rule)', () => {
+  assert.deepEqual(imageIssues(false, (s) => { s.kafka = { image: 'apache/kafka:3.9.1' }; s.prediction = { image: 'node:20.19-alpine' }; }), []);
+});
+
+test('the shipped prod gives a reason for each image instead of inventing digests', () => {
+  const prod = ENVIRONMENTS.find((entry) => entry.name === 'prod')!;
+  for (const image of [prod.streaming?.zookeeper?.image, prod.streaming?.kafka?.image]) {
+    assert.ok(typeof image === 'object', JSON.stringify(image));
+    assert.doesNotMatch(image.reference, /@/);
+    assert.match(image.reason, /digest/);
+  }
 });

@@ -84,6 +84,7 @@ test('a production environment that breaks the production rules fails synth with
   prod.aws.adminCidrs = ['203.0.113.0/24', '100.64.0.0/10'];
   prod.aws.privateAgents.instanceType = 'm6i.9000xlarge';
   prod.streaming.zookeeper = { ...prod.streaming.zookeeper, replicas: 1 };
+  prod.streaming.prediction = { image: 'node:20.19-alpine' };
   prod.streaming.topics = Object.values(TOPIC_NAMES).map((name) => ({ name, partitions: 10, replicationFactor: 3, config: { 'min.insync.replicas': name === TOPIC_NAMES.output ? '1' : '2' } }));
   writeFileSync(configFile, JSON.stringify([shippedEntry('dev'), prod, shippedEntry('local')]));
   const outdir = previousOutput();
@@ -95,6 +96,7 @@ test('a production environment that breaks the production rules fails synth with
     /config error in environment "prod", field aws\.adminCidrs\[1\]: 100\.64\.0\.0\/10 .* is wider than \/16.*\. Fix: narrow it to \/16 or smaller, or write it as \{ cidr: "100\.64\.0\.0\/10", reason: /,
     /config error in environment "prod", field aws\.privateAgents\.instanceType: "m6i\.9000xlarge" is not an EC2 instance type: m6i has no size "9000xlarge"\. Fix: use a size m6i comes in: m6i\.large, /,
     /config error in environment "prod", field streaming\.zookeeper\.replicas: 1 server\(s\) lose the quorum when one fails; .*\. Fix: use 3, 5 or 7\./,
+    /config error in environment "prod", field streaming\.prediction\.image: "node:20\.19-alpine" is not pinned by digest: .*\. Fix: set streaming\.prediction\.image to node:20\.19-alpine@sha256:<digest> \(README, "Pinning images by digest"\), or to \{ reference: "node:20\.19-alpine", reason: /,
     /config error in environment "prod", field streaming\.topics\[1\]\.config\.min\.insync\.replicas: "1" acknowledges a write held by a single broker; .*\. Fix: set "min\.insync\.replicas": "2"/,
   ];
   for (const message of expected) assert.match(run.stderr, message);

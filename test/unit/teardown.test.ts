@@ -20,7 +20,11 @@ esac
 `;
 
 function environment(name: string, production: boolean) {
-  return { name, production, target: 'local', local: { kubeconfigContext: `kind-${name}` }, tags: { owner: 'team-a', 'expires-at': '2027-01-31' } };
+  const reason = 'test environment, never deployed';
+  return {
+    name, production, target: 'local', local: { kubeconfigContext: `kind-${name}` }, tags: { owner: 'team-a', 'expires-at': '2027-01-31' },
+    streaming: { zookeeper: { image: { reference: 'zookeeper:3.8.4', reason } }, kafka: { image: { reference: 'apache/kafka:3.9.1', reason } } },
+  };
 }
 
 interface TeardownRun {
