@@ -58,6 +58,23 @@ export function cidrContains(outer: Ipv4Cidr, inner: Ipv4Cidr): boolean {
   );
 }
 
+/** How many addresses the CIDRs cover together: overlapping and nested blocks count once. */
+export function addressesCovered(cidrs: readonly Ipv4Cidr[]): number {
+  const blocks = cidrs.map((cidr) => ({ start: cidr.network, end: cidr.network + blockSize(cidr.prefix) })).sort((a, b) => a.start - b.start);
+  let total = 0;
+  let coveredUntil = 0;
+  for (const { start, end } of blocks) {
+    if (end <= coveredUntil) continue;
+    total += end - Math.max(start, coveredUntil);
+    coveredUntil = end;
+  }
+  return total;
+}
+
+export function addressCount(cidr: Ipv4Cidr): number {
+  return blockSize(cidr.prefix);
+}
+
 /** The `index`-th block of prefix `prefix + newBits` inside `base` (Terraform's cidrsubnet). */
 export function subnetOf(base: Ipv4Cidr, newBits: number, index: number): Ipv4Cidr {
   const prefix = base.prefix + newBits;

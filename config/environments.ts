@@ -1,15 +1,24 @@
 // The environments as plain data. Adding an environment is adding an entry here (validated by validate.ts).
+// A list, not an object keyed by name: a repeated key in an object literal silently replaces the earlier entry,
+// while a repeated name in the list is refused (config/index.ts).
 // Admin CIDRs below are documentation ranges (RFC 5737): replace them with your office/VPN CIDRs.
 // The state bucket is a placeholder: create a bucket and set AIRLINE_STATE_BUCKET (or edit `bucket` here),
 // or use local state for a first try with AIRLINE_STATE=local.
-import type { EnvironmentInput } from './schema';
+import { DEFAULTS, type EnvironmentEntry } from './schema';
 
 export const STATE_BUCKET_PLACEHOLDER = 'airline-streaming-tfstate-replace-me';
 
 const platformTeam = 'platform-team';
 
-export const ENVIRONMENTS: Record<string, EnvironmentInput> = {
-  dev: {
+// Production pins images by digest. These digests could not be read (no registry is reachable from the machine
+// this config was written on) and are not made up: the reason says so until someone pins them (README,
+// "Pinning images by digest").
+const DIGEST_NOT_READ = 'No registry was reachable from the build machine to read the digest; pin it by digest before the first production deploy';
+
+export const ENVIRONMENTS: readonly EnvironmentEntry[] = [
+  {
+    name: 'dev',
+    production: false,
     target: 'aws',
     aws: {
       region: 'us-east-1',
@@ -23,7 +32,9 @@ export const ENVIRONMENTS: Record<string, EnvironmentInput> = {
     tags: { owner: platformTeam, 'expires-at': '2027-06-30' },
     stateBackend: { kind: 's3', bucket: STATE_BUCKET_PLACEHOLDER, region: 'us-east-1' },
   },
-  staging: {
+  {
+    name: 'staging',
+    production: false,
     target: 'aws',
     aws: {
       region: 'us-east-1',
@@ -36,7 +47,9 @@ export const ENVIRONMENTS: Record<string, EnvironmentInput> = {
     tags: { owner: platformTeam, 'expires-at': '2027-06-30' },
     stateBackend: { kind: 's3', bucket: STATE_BUCKET_PLACEHOLDER, region: 'us-east-1' },
   },
-  prod: {
+  {
+    name: 'prod',
+    production: true,
     target: 'aws',
     aws: {
       region: 'us-east-1',
@@ -50,12 +63,15 @@ export const ENVIRONMENTS: Record<string, EnvironmentInput> = {
       logRetentionDays: 90,
     },
     streaming: {
-      kafka: { externalAccess: true },
+      zookeeper: { image: { reference: DEFAULTS.streaming.zookeeper.image, reason: DIGEST_NOT_READ } },
+      kafka: { image: { reference: DEFAULTS.streaming.kafka.image, reason: DIGEST_NOT_READ }, externalAccess: true },
     },
     tags: { owner: platformTeam, 'expires-at': '2027-12-31' },
     stateBackend: { kind: 's3', bucket: STATE_BUCKET_PLACEHOLDER, region: 'us-east-1' },
   },
-  local: {
+  {
+    name: 'local',
+    production: false,
     target: 'local',
     local: { kubeconfigContext: 'kind-airline' },
     streaming: {
@@ -65,4 +81,4 @@ export const ENVIRONMENTS: Record<string, EnvironmentInput> = {
     tags: { owner: platformTeam, 'expires-at': '2027-12-31' },
     stateBackend: { kind: 'local' },
   },
-};
+];

@@ -1,4 +1,5 @@
-// The config entry point: environments as data, validated all at once before any construct is created.
+// The config entry point: environments as data (a list of named entries), validated all at once before any construct
+// is created.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ENVIRONMENTS } from './environments';
@@ -7,13 +8,13 @@ import type { ResolvedEnvironment } from './schema';
 import { validateEnvironment } from './validate';
 
 export { ConfigError, formatIssue, type ConfigIssue } from '../contracts/config-error';
-export { validateEnvironment, isProductionEnvironment } from './validate';
+export { validateEnvironment } from './validate';
 export { STATE_BUCKET_PLACEHOLDER } from './environments';
 export type * from './schema';
 
 /** Environment variables that steer config loading (documented in the README). */
 export interface ConfigEnvironmentVariables {
-  /** Path to a JSON file `{ "<env>": EnvironmentInput, ... }` that replaces config/environments.ts (tests, forks). */
+  /** Path to a JSON file `[{ "name": "<env>", ... }, ...]` (EnvironmentEntry list) that replaces config/environments.ts (tests, forks). */
   AIRLINE_CONFIG?: string;
   /** Comma-separated environment names to synthesize; default all. */
   AIRLINE_ENVIRONMENTS?: string;
@@ -27,7 +28,7 @@ function configIssue(field: string, problem: string, fix: string): ConfigIssue {
   return { environment: '', field, problem, fix };
 }
 
-function readEnvironmentData(variables: ConfigEnvironmentVariables): Record<string, unknown> {
+function readEnvironmentData(variables: ConfigEnvironmentVariables): readonly unknown[] {
   if (variables.AIRLINE_CONFIG === undefined || variables.AIRLINE_CONFIG === '') return ENVIRONMENTS;
   const path = resolve(variables.AIRLINE_CONFIG);
   let parsed: unknown;
@@ -36,10 +37,47 @@ function readEnvironmentData(variables: ConfigEnvironmentVariables): Record<stri
   } catch (error) {
     throw new ConfigError([configIssue('AIRLINE_CONFIG', `cannot read ${path}: ${(error as Error).message}`, 'point AIRLINE_CONFIG at a readable JSON file')]);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError([configIssue('AIRLINE_CONFIG', `${path} does not hold an object of environments`, 'write { "<env>": { "target": ..., ... } }')]);
+  if (!Array.isArray(parsed)) {
+    // An object keyed by name would hide a repeated name (JSON.parse keeps the last one), so only a list is read.
+    throw new ConfigError([configIssue('AIRLINE_CONFIG', `${path} does not hold a list of environments`, 'write [{ "name": "<env>", "target": ..., ... }, ...]')]);
   }
-  return parsed as Record<string, unknown>;
+  return parsed;
+}
+
+interface NamedEntry {
+  name: string;
+  input: Record<string, unknown>;
+}
+
+/** Splits each entry into its name and its settings; refuses entries without a name and names used twice. */
+function namedEntries(data: readonly unknown[], issues: ConfigIssue[]): NamedEntry[] {
+  const entries: NamedEntry[] = [];
+  const firstIndex = new Map<string, number>();
+  data.forEach((item, index) => {
+    const where = `environments[${index}]`;
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+      issues.push(configIssue(where, 'is not an object', 'write each environment as { name: "<env>", target: ..., ... }'));
+      return;
+    }
+    const { name, ...input } = item as Record<string, unknown>;
+    if (typeof name !== 'string' || name === '') {
+      issues.push(configIssue(`${where}.name`, 'is required', 'name the environment, e.g. name: "dev"'));
+      return;
+    }
+    const first = firstIndex.get(name);
+    if (first !== undefined) {
+      issues.push({
+        environment: name,
+        field: 'name',
+        problem: `is used twice in the environments list (environments[${first}] and environments[${index}]); the stacks of one would replace the other's`,
+        fix: 'give every environment its own name: rename or remove one of the entries',
+      });
+      return;
+    }
+    firstIndex.set(name, index);
+    entries.push({ name, input });
+  });
+  return entries;
 }
 
 function applyStateOverrides(environment: ResolvedEnvironment, variables: ConfigEnvironmentVariables): ResolvedEnvironment {
@@ -63,19 +101,21 @@ export function loadEnvironments(variables: ConfigEnvironmentVariables = process
   if (variables.AIRLINE_STATE_BUCKET !== undefined && variables.AIRLINE_STATE_BUCKET !== '' && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(variables.AIRLINE_STATE_BUCKET)) {
     issues.push(configIssue('AIRLINE_STATE_BUCKET', `"${variables.AIRLINE_STATE_BUCKET}" is not a valid S3 bucket name`, 'use 3-63 lowercase letters, digits, dots or dashes'));
   }
+  const entries = namedEntries(data, issues);
+  const names = entries.map((entry) => entry.name);
   const resolved: ResolvedEnvironment[] = [];
-  for (const [name, raw] of Object.entries(data)) {
-    const result = validateEnvironment(name, raw);
+  for (const { name, input } of entries) {
+    const result = validateEnvironment(name, input);
     issues.push(...result.issues);
     if (result.environment) resolved.push(applyStateOverrides(result.environment, variables));
   }
   const selected = (variables.AIRLINE_ENVIRONMENTS ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
   for (const name of selected) {
-    if (!(name in data)) {
-      issues.push(configIssue('AIRLINE_ENVIRONMENTS', `unknown environment "${name}"`, `use one of: ${Object.keys(data).join(', ')}`));
+    if (!names.includes(name)) {
+      issues.push(configIssue('AIRLINE_ENVIRONMENTS', `unknown environment "${name}"`, `use one of: ${names.join(', ')}`));
     }
   }
-  if (Object.keys(data).length === 0) issues.push(configIssue('(environments)', 'no environments are defined', 'define at least one environment'));
+  if (data.length === 0) issues.push(configIssue('(environments)', 'no environments are defined', 'define at least one environment'));
   if (issues.length > 0) throw new ConfigError(issues);
   return selected.length === 0 ? resolved : resolved.filter((environment) => selected.includes(environment.name));
 }

@@ -19,6 +19,20 @@ export interface AgentPoolInput {
   diskGiB?: number;
 }
 
+/**
+ * An admin CIDR with the written reason it is accepted although a rule would refuse it (in production: wider than
+ * PRODUCTION_RULES.widestAdminPrefix, or beyond the address budget), e.g.
+ * `{ cidr: '10.0.0.0/8', reason: 'office VPN range, ticket NET-12' }`.
+ */
+export interface ExplainedCidrInput {
+  cidr: string;
+  /** At least MIN_REASON_LENGTH (config/reason.ts) characters of real text. */
+  reason: string;
+}
+
+/** A plain CIDR string, or one with its reason. */
+export type AdminCidrInput = string | ExplainedCidrInput;
+
 /** The DC/OS CloudFormation template's parameters, with modern names. */
 export interface AwsPlatformInput {
   region?: string;
@@ -26,8 +40,11 @@ export interface AwsPlatformInput {
   /** Explicit AZ names, one per AZ (pins the subnets' zones); default: the first available zones of the region. */
   availabilityZones?: string[];
   vpcCidr?: string;
-  /** The template's AdminLocation. Required. 0.0.0.0/0 needs allowOpenAdminAccess and is refused for prod. */
-  adminCidrs: string[];
+  /**
+   * The template's AdminLocation. Required. 0.0.0.0/0 needs allowOpenAdminAccess and is refused in production; in
+   * production a CIDR wider than /16, or CIDRs beyond the address budget (PRODUCTION_RULES), need a reason each.
+   */
+  adminCidrs: AdminCidrInput[];
   allowOpenAdminAccess?: boolean;
   sshKeyName?: string;
   privateAgents?: AgentPoolInput;
@@ -56,16 +73,32 @@ export interface LocalStateBackendInput {
 }
 export type StateBackendInput = S3StateBackendInput | LocalStateBackendInput;
 
+/**
+ * An image reference with the written reason it is accepted without a digest in production, e.g.
+ * `{ reference: 'apache/kafka:3.9.1', reason: 'no registry reachable to read the digest, ticket OPS-7' }`.
+ */
+export interface ExplainedImageInput {
+  reference: string;
+  /** At least MIN_REASON_LENGTH (config/reason.ts) characters of real text. */
+  reason: string;
+}
+
+/**
+ * `repository[:tag][@sha256:<64 hex>]` (config/image-reference.ts), or one with its reason. Production refuses a
+ * reference without a digest unless it comes with a reason.
+ */
+export type ImageInput = string | ExplainedImageInput;
+
 export interface ZooKeeperInput {
   replicas?: number;
-  image?: string;
+  image?: ImageInput;
   heapMb?: number;
   storageGiB?: number;
 }
 
 export interface KafkaInput {
   brokers?: number;
-  image?: string;
+  image?: ImageInput;
   heapMb?: number;
   storageGiB?: number;
   /** Load-balanced bootstrap + per-broker addresses reachable from the VPC/admin CIDRs. Off by default. */
@@ -79,7 +112,7 @@ export interface PredictionInput {
   /** Upper bound of the autoscaler; capped at the input topic's partition count. */
   maxReplicas?: number;
   /** Container image; default the official Node image with the bundled service mounted from a ConfigMap. */
-  image?: string;
+  image?: ImageInput;
   mode?: DeliveryMode;
 }
 
@@ -103,8 +136,14 @@ export interface Tags {
   [key: string]: string;
 }
 
-/** One environment as written in config/environments.ts. */
+/** One environment's settings (validate.ts checks them under the name of its entry). */
 export interface EnvironmentInput {
+  /**
+   * Required, never guessed from the name: true for an environment that serves real traffic and keeps real data.
+   * Production gets the stricter rules of validate.ts (admin CIDR budget, replication minimums, pinned images) and
+   * keeps its Kafka and ZooKeeper volumes when they are deleted.
+   */
+  production: boolean;
   target: EnvironmentTarget;
   /** Required when target is 'aws'. */
   aws?: AwsPlatformInput;
@@ -113,6 +152,12 @@ export interface EnvironmentInput {
   streaming?: StreamingInput;
   tags: Tags;
   stateBackend?: StateBackendInput;
+}
+
+/** One entry of the environments list in config/environments.ts: the name and the settings. */
+export interface EnvironmentEntry extends EnvironmentInput {
+  /** Unique in the list; part of the cluster name `airline-streaming-<name>` and of the stack names. */
+  name: string;
 }
 
 // ---- Resolved (validated, defaults filled) ----
@@ -128,6 +173,7 @@ export interface AwsPlatform {
   availabilityZoneCount: number;
   availabilityZones?: string[];
   vpcCidr: string;
+  /** The CIDRs alone (their reasons are for the reviewers of the config). */
   adminCidrs: string[];
   allowOpenAdminAccess: boolean;
   sshKeyName?: string;
@@ -147,8 +193,9 @@ export interface AwsPlatform {
 
 export interface StreamingConfig {
   namespace: string;
-  zookeeper: Required<ZooKeeperInput>;
-  kafka: Required<Omit<KafkaInput, 'externalDomain'>> & { externalDomain: string };
+  /** Images are the references alone (their reasons are for the reviewers of the config). */
+  zookeeper: Required<Omit<ZooKeeperInput, 'image'>> & { image: string };
+  kafka: Required<Omit<KafkaInput, 'externalDomain' | 'image'>> & { externalDomain: string; image: string };
   topics: Array<Required<TopicSpec>>;
   prediction: Required<Omit<PredictionInput, 'image'>> & { image?: string };
 }
@@ -157,6 +204,7 @@ export type LocalTarget = Required<Pick<LocalTargetInput, 'kubeconfigContext'>> 
 
 interface ResolvedEnvironmentBase {
   name: string;
+  production: boolean;
   streaming: StreamingConfig;
   tags: Tags & { environment: string; project: string; 'managed-by': string };
   stateBackend: StateBackendInput;
@@ -201,4 +249,20 @@ export const DEFAULTS = {
     topicDefaults: TOPIC_DEFAULTS,
     prediction: { replicas: 5, mode: 'at-least-once' as DeliveryMode },
   },
+} as const;
+
+/** What a production environment (`production: true`) must meet beyond the ordinary rules; validate.ts checks it. */
+export const PRODUCTION_RULES = {
+  /** The widest admin CIDR accepted without a reason: a /16, 65,536 addresses. */
+  widestAdminPrefix: 16,
+  /** The addresses all admin CIDRs without a reason may cover together (overlaps counted once): 4 x /16. */
+  maxUnexplainedAdminAddresses: 4 * 65_536,
+  /** Replication factor 3 needs 3 brokers; with min.insync.replicas 2 one broker may be down and writes go on. */
+  minKafkaBrokers: 3,
+  /** A quorum that survives one server's failure. */
+  minZooKeeperServers: 3,
+  /** Per topic: an acknowledged write survives the loss of any two brokers' copies but one. */
+  minReplicationFactor: 3,
+  /** Per topic (or the broker default when the topic does not set it): acks=all means two copies written. */
+  minInSyncReplicas: 2,
 } as const;

@@ -1,11 +1,18 @@
 // Validation of one environment's raw data (TypeScript data or JSON) and resolution of defaults from DEFAULTS.
 // Every problem is collected (not just the first) so one run shows everything to fix.
-import { cidrContains, cidrsOverlap, isCidr, MAX_AVAILABILITY_ZONES, MAX_VPC_PREFIX, MIN_VPC_PREFIX, parseCidr, planSubnets, type Ipv4Cidr } from './cidr';
+import {
+  addressCount, addressesCovered, cidrContains, cidrsOverlap, isCidr, MAX_AVAILABILITY_ZONES, MAX_VPC_PREFIX, MIN_VPC_PREFIX, parseCidr, planSubnets, type Ipv4Cidr,
+} from './cidr';
+import { IMAGE_REFERENCE_FIX, isImageReference, parseImageReference } from './image-reference';
+import { REASON_FIX, reasonProblem } from './reason';
 import { BOUNDS, rangeFix, type Bound } from '../contracts/bounds';
 import type { ConfigIssue } from '../contracts/config-error';
+import { instanceTypeProblem } from '../contracts/ec2-instance-types';
+import { BROKER_DEFAULTS } from '../contracts/kafka-settings';
 import { TOPIC_NAME_PATTERN, TOPIC_NAMES, defaultTopicSpec } from '../contracts/topics';
 import {
   DEFAULTS,
+  PRODUCTION_RULES,
   PROJECT,
   type AgentPool,
   type AwsPlatform,
@@ -22,7 +29,6 @@ type Raw = Record<string, unknown>;
 
 const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,18}[a-z0-9]$|^[a-z]$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
-const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 const KUBERNETES_VERSION = /^1\.(\d+)$/;
 const MIN_KUBERNETES_MINOR = 30;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
@@ -30,7 +36,6 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const IMAGE_REFERENCE = /^[a-z0-9][a-z0-9._\/:@-]*$/i;
 /** The retention periods CloudWatch Logs accepts. */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 /** Tags the project sets itself on every resource. */
@@ -38,11 +43,6 @@ export const PROJECT_TAG_KEYS = ['environment', 'project', 'managed-by'] as cons
 /** The topics the prediction service reads and writes. */
 export const REQUIRED_TOPICS: readonly string[] = DEFAULTS.streaming.topics;
 const INPUT_TOPIC = TOPIC_NAMES.input;
-
-/** Production environments never get 0.0.0.0/0 admin access. */
-export function isProductionEnvironment(name: string): boolean {
-  return name === 'prod' || name.startsWith('prod-');
-}
 
 /** Collects issues with their environment and field path. */
 class Checker {
@@ -127,6 +127,60 @@ class Checker {
     return [...(value as string[])];
   }
 
+  /** A name from the EC2 API's own list of instance types (contracts/ec2-instance-types.ts). */
+  instanceType(field: string, value: unknown, fallback: string): string {
+    const name = this.string(field, value, fallback, undefined, 'use an EC2 instance type such as m6i.xlarge');
+    const problem = instanceTypeProblem(name);
+    if (problem) this.report(field, problem.problem, problem.fix);
+    return name;
+  }
+
+  /**
+   * An image reference, written alone or as { reference, reason }. Production needs a digest (what runs cannot
+   * change under the same name) unless a reason is given; `fallback` (the default image) is held to the same rule.
+   */
+  image(field: string, value: unknown, fallback: string, production: boolean): string {
+    let reference = fallback;
+    let referenceField = field;
+    let explained = false;
+    if (typeof value === 'string') {
+      reference = value;
+    } else if (value !== undefined) {
+      const entry = this.object(field, value, ['reference', 'reason']);
+      if (!entry) return fallback;
+      referenceField = `${field}.reference`;
+      explained = true;
+      this.reason(`${field}.reason`, entry.reason);
+      if (typeof entry.reference !== 'string' || entry.reference === '') {
+        this.report(referenceField, `expected an image reference, got ${describe(entry.reference)}`, IMAGE_REFERENCE_FIX);
+        return fallback;
+      }
+      reference = entry.reference;
+    }
+    const parsed = parseImageReference(reference);
+    if (!isImageReference(parsed)) {
+      this.report(referenceField, parsed.problem, IMAGE_REFERENCE_FIX);
+      return reference;
+    }
+    if (production && !explained && parsed.digest === undefined) {
+      const what = value === undefined ? `the default image "${reference}"` : `"${reference}"`;
+      const tagged = parsed.tag === undefined ? `${reference}:<tag>` : reference;
+      this.report(field, `${what} is not pinned by digest${parsed.tag === undefined ? ' (no tag means latest)' : ''}: a tag can be pushed again with other content, and production runs exactly what was reviewed`,
+        `set ${field} to ${tagged}@sha256:<digest> (README, "Pinning images by digest"), or to { reference: "${reference}", reason: "<why no digest yet>" }`);
+    }
+    return reference;
+  }
+
+  /** A written reason (config/reason.ts), or undefined (reported) when it is not one. */
+  reason(field: string, value: unknown): string | undefined {
+    const problem = reasonProblem(value);
+    if (problem !== undefined) {
+      this.report(field, problem, REASON_FIX);
+      return undefined;
+    }
+    return (value as string).trim();
+  }
+
   cidr(field: string, text: string): Ipv4Cidr | undefined {
     const parsed = parseCidr(text);
     if (!isCidr(parsed)) {
@@ -159,7 +213,7 @@ function isCalendarDate(text: string): boolean {
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
-const ENVIRONMENT_KEYS = ['target', 'aws', 'local', 'streaming', 'tags', 'stateBackend'] as const;
+const ENVIRONMENT_KEYS = ['production', 'target', 'aws', 'local', 'streaming', 'tags', 'stateBackend'] as const;
 const AWS_KEYS = [
   'region', 'availabilityZoneCount', 'availabilityZones', 'vpcCidr', 'adminCidrs', 'allowOpenAdminAccess', 'sshKeyName', 'privateAgents',
   'publicAgents', 'natMode', 'kubernetesVersion', 'clusterAdminRoleArns', 'flowLogs', 'logRetentionDays', 'subnetCidrs',
@@ -170,15 +224,21 @@ const POOL_KEYS = ['count', 'instanceType', 'diskGiB'] as const;
 export function validateEnvironment(name: string, raw: unknown): { environment?: ResolvedEnvironment; issues: ConfigIssue[] } {
   const check = new Checker(name);
   if (!ENVIRONMENT_NAME.test(name)) {
-    check.report('(name)', `"${name}" is not a valid environment name`, 'use 1-20 lowercase letters, digits or dashes, starting with a letter (it becomes part of the cluster name)');
+    check.report('name', `"${name}" is not a valid environment name`, 'use 1-20 lowercase letters, digits or dashes, starting with a letter (it becomes part of the cluster name)');
   }
   const input = check.object('(environment)', raw, ENVIRONMENT_KEYS);
   if (!input) return { issues: check.issues };
 
+  // Explicit, never derived from the name: a production environment called "live" or "eu" gets the same rules.
+  const production = check.boolean('production', input.production, false);
+  if (input.production === undefined) {
+    check.report('production', 'is required', 'set production: true for an environment that serves real traffic or keeps real data, production: false otherwise');
+  }
+
   const target = check.oneOf('target', input.target, 'aws', ['aws', 'local'] as const);
   if (input.target === undefined) check.report('target', 'is required', 'set target to "aws" or "local"');
 
-  const streaming = resolveStreaming(check, name, target, input.streaming);
+  const streaming = resolveStreaming(check, name, production, target, input.streaming);
   let aws: AwsPlatform | undefined;
   let local: ResolvedEnvironment['local'];
   if (target === 'aws') {
@@ -186,7 +246,7 @@ export function validateEnvironment(name: string, raw: unknown): { environment?:
     if (input.aws === undefined) {
       check.report('aws', 'is required for target "aws"', 'add an aws section with at least adminCidrs');
     } else {
-      aws = resolveAws(check, name, input.aws, streaming);
+      aws = resolveAws(check, name, production, input.aws, streaming);
     }
   } else {
     if (input.aws !== undefined) check.report('aws', 'is only for target "aws"', 'remove it or set target to "aws"');
@@ -204,7 +264,7 @@ export function validateEnvironment(name: string, raw: unknown): { environment?:
 
   if (check.issues.length > 0) return { issues: check.issues };
   // No issues: the target's own section resolved (a missing or malformed one is an issue above).
-  const common = { name, streaming, tags, stateBackend };
+  const common = { name, production, streaming, tags, stateBackend };
   const environment: ResolvedEnvironment = target === 'aws' ? { ...common, target, aws: aws! } : { ...common, target, local: local! };
   return { environment, issues: [] };
 }
@@ -214,12 +274,12 @@ function resolvePool(check: Checker, field: string, raw: unknown, defaults: Agen
   return {
     count: check.integer(`${field}.count`, pool.count, defaults.count, minCount, 100,
       minCount > 0 ? `use at least ${minCount} (the cluster needs nodes for its system pods) and at most 100` : 'use 0 to 100 (0 leaves the pool out)'),
-    instanceType: check.string(`${field}.instanceType`, pool.instanceType, defaults.instanceType, INSTANCE_TYPE, 'use an EC2 instance type such as m6i.xlarge'),
+    instanceType: check.instanceType(`${field}.instanceType`, pool.instanceType, defaults.instanceType),
     diskGiB: check.integer(`${field}.diskGiB`, pool.diskGiB, defaults.diskGiB, 20, 16384, 'use 20 to 16384 GiB'),
   };
 }
 
-function resolveAws(check: Checker, name: string, raw: unknown, streaming: StreamingConfig): AwsPlatform | undefined {
+function resolveAws(check: Checker, name: string, production: boolean, raw: unknown, streaming: StreamingConfig): AwsPlatform | undefined {
   const input = check.object('aws', raw, AWS_KEYS);
   if (!input) return undefined;
   const d = DEFAULTS.aws;
@@ -248,25 +308,12 @@ function resolveAws(check: Checker, name: string, raw: unknown, streaming: Strea
   }
 
   const allowOpenAdminAccess = check.boolean('aws.allowOpenAdminAccess', input.allowOpenAdminAccess, d.allowOpenAdminAccess);
-  const adminCidrs = check.stringArray('aws.adminCidrs', input.adminCidrs, []);
-  if (input.adminCidrs === undefined || adminCidrs.length === 0) {
-    check.report('aws.adminCidrs', 'at least one admin CIDR is required (the template\'s AdminLocation)', 'list your office/VPN CIDRs, e.g. ["203.0.113.0/24"]');
+  const adminCidrs = resolveAdminCidrs(check, production, allowOpenAdminAccess, input.adminCidrs, vpc);
+  // The Kafka load balancers accept the VPC and the admin CIDRs; BootstrapVip refuses an open one at synth.
+  if (streaming.kafka.externalAccess && adminCidrs.includes('0.0.0.0/0')) {
+    check.report('streaming.kafka.externalAccess', 'would open the Kafka load balancers to the internet: they accept aws.adminCidrs, which holds 0.0.0.0/0',
+      'list your office/VPN CIDRs in aws.adminCidrs, or leave externalAccess off');
   }
-  adminCidrs.forEach((text, index) => {
-    const field = `aws.adminCidrs[${index}]`;
-    const cidr = check.cidr(field, text);
-    if (!cidr) return;
-    if (adminCidrs.indexOf(text) !== index) check.report(field, `"${text}" is listed twice`, 'remove the duplicate');
-    if (cidr.prefix === 0) {
-      if (isProductionEnvironment(name)) {
-        check.report('aws.adminCidrs', `0.0.0.0/0 is refused for ${name}`, 'list your office/VPN CIDRs');
-      } else if (!allowOpenAdminAccess) {
-        check.report('aws.adminCidrs', '0.0.0.0/0 opens the cluster API to the internet', 'list your office/VPN CIDRs, or set aws.allowOpenAdminAccess: true to accept open access');
-      }
-    } else if (vpc && cidrsOverlap(cidr, vpc)) {
-      check.report(field, `${text} overlaps the VPC CIDR ${vpc.text}; admin access comes from outside the VPC`, 'list the public CIDRs of your office/VPN');
-    }
-  });
 
   const sshKeyName = input.sshKeyName === undefined ? undefined
     : check.string('aws.sshKeyName', input.sshKeyName, '', /^[\x20-\x7e]{1,255}$/, 'use the name of an existing EC2 key pair (printable ASCII, up to 255 characters)');
@@ -302,6 +349,74 @@ function resolveAws(check: Checker, name: string, raw: unknown, streaming: Strea
     publicSubnetCidrs: subnets.publicCidrs, privateSubnetCidrs: subnets.privateCidrs,
     clusterName: `${PROJECT}-${name}`,
   };
+}
+
+interface AdminCidrEntry {
+  field: string;
+  text: string;
+  /** Written as { cidr, reason }; an unusable reason is reported on its own field. */
+  explained: boolean;
+}
+
+/** A plain CIDR string or `{ cidr, reason }` (ExplainedCidrInput); undefined when it is neither. */
+function adminCidrEntry(check: Checker, field: string, item: unknown): AdminCidrEntry | undefined {
+  if (typeof item === 'string') return { field, text: item, explained: false };
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+    check.report(field, `expected a CIDR string or { cidr, reason }, got ${describe(item)}`, 'write "203.0.113.0/24" or { cidr: "10.0.0.0/8", reason: "office VPN range, ticket NET-12" }');
+    return undefined;
+  }
+  const explained = check.object(field, item, ['cidr', 'reason'])!;
+  if (typeof explained.cidr !== 'string' || explained.cidr === '') {
+    check.report(`${field}.cidr`, `expected a CIDR string, got ${describe(explained.cidr)}`, 'write the CIDR, e.g. cidr: "10.0.0.0/8"');
+    return undefined;
+  }
+  check.reason(`${field}.reason`, explained.reason);
+  return { field, text: explained.cidr, explained: true };
+}
+
+function resolveAdminCidrs(check: Checker, production: boolean, allowOpenAdminAccess: boolean, raw: unknown, vpc: Ipv4Cidr | undefined): string[] {
+  if (raw !== undefined && !Array.isArray(raw)) {
+    check.report('aws.adminCidrs', `expected a list, got ${describe(raw)}`, 'write aws.adminCidrs as ["203.0.113.0/24", ...]');
+    return [];
+  }
+  const entries = (raw ?? []).map((item, index) => adminCidrEntry(check, `aws.adminCidrs[${index}]`, item)).filter((entry) => entry !== undefined);
+  if (raw === undefined || raw.length === 0) {
+    check.report('aws.adminCidrs', 'at least one admin CIDR is required (the template\'s AdminLocation)', 'list your office/VPN CIDRs, e.g. ["203.0.113.0/24"]');
+  }
+  const texts = entries.map((entry) => entry.text);
+  const rules = PRODUCTION_RULES;
+  const unexplained: Ipv4Cidr[] = [];
+  entries.forEach(({ field, text, explained }, index) => {
+    const cidr = check.cidr(field, text);
+    if (!cidr) return;
+    if (texts.indexOf(text) !== index) check.report(field, `"${text}" is listed twice`, 'remove the duplicate');
+    if (cidr.prefix === 0) {
+      if (production) {
+        check.report('aws.adminCidrs', '0.0.0.0/0 is refused in a production environment', 'list your office/VPN CIDRs');
+      } else if (!allowOpenAdminAccess) {
+        check.report('aws.adminCidrs', '0.0.0.0/0 opens the cluster API to the internet', 'list your office/VPN CIDRs, or set aws.allowOpenAdminAccess: true to accept open access');
+      }
+      return;
+    }
+    if (vpc && cidrsOverlap(cidr, vpc)) {
+      check.report(field, `${text} overlaps the VPC CIDR ${vpc.text}; admin access comes from outside the VPC`, 'list the public CIDRs of your office/VPN');
+    }
+    if (!production || explained) return;
+    if (cidr.prefix < rules.widestAdminPrefix) {
+      check.report(field, `${text} (${addressCount(cidr).toLocaleString('en-US')} addresses) is wider than /${rules.widestAdminPrefix}, the widest a production environment accepts without a reason`,
+        `narrow it to /${rules.widestAdminPrefix} or smaller, or write it as { cidr: "${text}", reason: "<why this range, e.g. office VPN range, ticket NET-12>" }`);
+    } else {
+      unexplained.push(cidr);
+    }
+  });
+  // Many narrow ranges can open as much as one wide one: their union has a budget too.
+  const covered = addressesCovered(unexplained);
+  if (covered > rules.maxUnexplainedAdminAddresses) {
+    check.report('aws.adminCidrs', `the CIDRs without a reason (${unexplained.map((cidr) => cidr.text).join(', ')}) cover ${covered.toLocaleString('en-US')} addresses together, ` +
+      `more than the ${rules.maxUnexplainedAdminAddresses.toLocaleString('en-US')} (4 x /16) a production environment accepts without a reason`,
+      'narrow or merge them, or write the ones that need the room as { cidr: "...", reason: "<why this range>" }');
+  }
+  return texts;
 }
 
 function resolveSubnets(check: Checker, raw: unknown, vpc: Ipv4Cidr | undefined, azCount: number): { publicCidrs: string[]; privateCidrs: string[] } {
@@ -390,7 +505,7 @@ function resolveStateBackend(check: Checker, raw: unknown, region: string): Stat
   };
 }
 
-function resolveStreaming(check: Checker, name: string, target: 'aws' | 'local', raw: unknown): StreamingConfig {
+function resolveStreaming(check: Checker, name: string, production: boolean, target: 'aws' | 'local', raw: unknown): StreamingConfig {
   const d = DEFAULTS.streaming;
   const input = check.optionalObject('streaming', raw, ['namespace', 'zookeeper', 'kafka', 'topics', 'prediction']);
   const namespace = check.string('streaming.namespace', input.namespace, d.namespace, DNS_LABEL, 'use a DNS label: up to 63 lowercase letters, digits or dashes');
@@ -398,28 +513,37 @@ function resolveStreaming(check: Checker, name: string, target: 'aws' | 'local',
   const zk = check.optionalObject('streaming.zookeeper', input.zookeeper, ['replicas', 'image', 'heapMb', 'storageGiB']);
   const zookeeper = {
     replicas: check.bounded('streaming.zookeeper.replicas', zk.replicas, d.zookeeper.replicas, BOUNDS.zookeeperReplicas, 'use 1, 3, 5 or 7'),
-    image: check.string('streaming.zookeeper.image', zk.image, d.zookeeper.image, IMAGE_REFERENCE, 'use an image reference such as zookeeper:3.8.4'),
+    image: check.image('streaming.zookeeper.image', zk.image, d.zookeeper.image, production),
     heapMb: check.bounded('streaming.zookeeper.heapMb', zk.heapMb, d.zookeeper.heapMb, BOUNDS.zookeeperHeapMb),
     storageGiB: check.bounded('streaming.zookeeper.storageGiB', zk.storageGiB, d.zookeeper.storageGiB, BOUNDS.storageGiB),
   };
   if (zookeeper.replicas % 2 === 0) {
     check.report('streaming.zookeeper.replicas', `${zookeeper.replicas} servers tolerate no more failures than ${zookeeper.replicas - 1}`, 'use an odd number: 1, 3, 5 or 7');
   }
+  const rules = PRODUCTION_RULES;
+  if (production && zookeeper.replicas < rules.minZooKeeperServers) {
+    check.report('streaming.zookeeper.replicas', `${zookeeper.replicas} server(s) lose the quorum when one fails; a production environment runs at least ${rules.minZooKeeperServers}`,
+      `use ${rules.minZooKeeperServers}, 5 or 7`);
+  }
 
   const k = check.optionalObject('streaming.kafka', input.kafka, ['brokers', 'image', 'heapMb', 'storageGiB', 'externalAccess', 'externalDomain']);
   const kafka = {
     brokers: check.bounded('streaming.kafka.brokers', k.brokers, d.kafka.brokers, BOUNDS.kafkaBrokers),
-    image: check.string('streaming.kafka.image', k.image, d.kafka.image, IMAGE_REFERENCE, 'use an image reference such as apache/kafka:3.9.1'),
+    image: check.image('streaming.kafka.image', k.image, d.kafka.image, production),
     heapMb: check.bounded('streaming.kafka.heapMb', k.heapMb, d.kafka.heapMb, BOUNDS.kafkaHeapMb),
     storageGiB: check.bounded('streaming.kafka.storageGiB', k.storageGiB, d.kafka.storageGiB, BOUNDS.storageGiB),
     externalAccess: check.boolean('streaming.kafka.externalAccess', k.externalAccess, d.kafka.externalAccess),
     externalDomain: check.string('streaming.kafka.externalDomain', k.externalDomain, `kafka.${name}.internal`, DOMAIN, 'use a lowercase DNS name such as kafka.dev.internal'),
   };
+  if (production && kafka.brokers < rules.minKafkaBrokers) {
+    check.report('streaming.kafka.brokers', `${kafka.brokers} broker(s) cannot hold ${rules.minReplicationFactor} copies of each partition; a production environment runs at least ${rules.minKafkaBrokers}`,
+      `use at least ${rules.minKafkaBrokers} brokers`);
+  }
   if (kafka.externalAccess && target === 'local') {
     check.report('streaming.kafka.externalAccess', 'needs AWS load balancers and Route 53, which target "local" does not have', 'remove it for local environments');
   }
 
-  const topics = resolveTopics(check, input.topics, kafka.brokers);
+  const topics = resolveTopics(check, production, input.topics, kafka.brokers);
   const inputTopic = topics.find((topic) => topic.name === INPUT_TOPIC);
   const inputPartitions = inputTopic?.partitions ?? d.topicDefaults.partitions;
 
@@ -433,7 +557,7 @@ function resolveStreaming(check: Checker, name: string, target: 'aws' | 'local',
   if (maxReplicas < replicas) {
     check.report('streaming.prediction.maxReplicas', `${maxReplicas} is below replicas (${replicas})`, `use at least ${replicas}`);
   }
-  const image = p.image === undefined ? undefined : check.string('streaming.prediction.image', p.image, '', IMAGE_REFERENCE, 'use an image reference such as node:20.19-alpine');
+  const image = p.image === undefined ? undefined : check.image('streaming.prediction.image', p.image, '', production);
   const prediction = {
     replicas,
     maxReplicas,
@@ -443,11 +567,31 @@ function resolveStreaming(check: Checker, name: string, target: 'aws' | 'local',
   return { namespace, zookeeper, kafka, topics, prediction };
 }
 
+/**
+ * RF and min ISR of one topic in production. The broker-wide replication settings (default RF, the offsets and
+ * transaction logs) are fixed in contracts/kafka-settings.ts and only scaled down below 3 brokers, which production
+ * refuses; a topic's own values are what config can change.
+ */
+function checkProductionReplication(check: Checker, field: string, topic: Required<TopicSpec>): void {
+  const rules = PRODUCTION_RULES;
+  if (topic.replicationFactor < rules.minReplicationFactor) {
+    check.report(`${field}.replicationFactor`, `${topic.replicationFactor} copies of ${topic.name} lose acknowledged writes when ${topic.replicationFactor === 1 ? 'its broker fails' : 'two brokers fail'}; a production environment keeps at least ${rules.minReplicationFactor}`,
+      `set replicationFactor to ${rules.minReplicationFactor} (or more, with as many brokers)`);
+  }
+  // Unset on the topic, the broker default applies (contracts/kafka-settings.ts).
+  const minIsrText = topic.config['min.insync.replicas'] ?? BROKER_DEFAULTS['min.insync.replicas'];
+  const minIsr = Number(minIsrText);
+  if (Number.isInteger(minIsr) && minIsr < rules.minInSyncReplicas) {
+    check.report(`${field}.config.min.insync.replicas`, `"${minIsrText}" acknowledges a write held by a single broker; a production environment needs at least ${rules.minInSyncReplicas} in-sync replicas`,
+      `set "min.insync.replicas": "${rules.minInSyncReplicas}" (or remove it: the broker default is ${BROKER_DEFAULTS['min.insync.replicas']})`);
+  }
+}
+
 function defaultTopics(): Array<Required<TopicSpec>> {
   return DEFAULTS.streaming.topics.map(defaultTopicSpec);
 }
 
-function resolveTopics(check: Checker, raw: unknown, brokers: number): Array<Required<TopicSpec>> {
+function resolveTopics(check: Checker, production: boolean, raw: unknown, brokers: number): Array<Required<TopicSpec>> {
   let topics = defaultTopics();
   if (raw !== undefined) {
     if (!Array.isArray(raw)) {
@@ -486,6 +630,7 @@ function resolveTopics(check: Checker, raw: unknown, brokers: number): Array<Req
           `set it to at most ${topic.replicationFactor}, e.g. "${Math.min(2, topic.replicationFactor)}"`);
       }
     }
+    if (production) checkProductionReplication(check, field, topic);
   });
   for (const required of REQUIRED_TOPICS) {
     if (!topics.some((topic) => topic.name === required)) {

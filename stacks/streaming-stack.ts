@@ -13,6 +13,7 @@ import { KafkaTopics } from '../constructs/kafka/kafka-topics';
 import { EncryptedGp3StorageClass } from '../constructs/kafka/storage-class';
 import { ZooKeeperEnsemble } from '../constructs/kafka/zookeeper-ensemble';
 import { PredictionService } from '../constructs/prediction/prediction-service';
+import type { VolumeRetention } from '../constructs/k8s/stateful-storage';
 import { configureStateBackend } from './backend';
 
 export function streamingStackName(environmentName: string): string {
@@ -30,6 +31,8 @@ export class StreamingStack extends TerraformStack {
   readonly namespace: string;
   /** Hard one-per-node / zone-balance rules on EKS; preferences on single-node local clusters. */
   readonly strictPlacement: boolean;
+  /** `retain` in production: the data volumes outlive the StatefulSets and the stack. */
+  readonly volumeRetention: VolumeRetention;
   readonly zookeeper: ZooKeeperEnsemble;
   readonly kafka: KafkaCluster;
   readonly bootstrap: BootstrapVip;
@@ -57,8 +60,17 @@ export class StreamingStack extends TerraformStack {
     this.strictPlacement = aws !== undefined;
     const labels = { 'app.kubernetes.io/part-of': PROJECT, 'airline.io/environment': environment.name };
     this.namespace = new AppNamespace(this, 'namespace', { name: streaming.namespace, labels }).name;
-    // EKS: encrypted gp3 volumes; local clusters: their default StorageClass.
-    const storageClassName = aws ? new EncryptedGp3StorageClass(this, 'storage', { labels }).storageClassName : undefined;
+    // Production keeps the Kafka and ZooKeeper volumes when the StatefulSets or this stack are destroyed; teardown
+    // deletes them only when asked to (tools/terraform/teardown.sh --delete-retained-volumes).
+    this.volumeRetention = environment.production ? 'retain' : 'delete';
+    // EKS: encrypted gp3 volumes, tagged like the environment's other resources; local clusters: their default StorageClass.
+    const storageClassName = aws
+      ? new EncryptedGp3StorageClass(this, 'storage', {
+        labels,
+        volumeRetention: this.volumeRetention,
+        volumeTags: { project: environment.tags.project, environment: environment.tags.environment },
+      }).storageClassName
+      : undefined;
 
     this.zookeeper = new ZooKeeperEnsemble(this, 'zookeeper', {
       namespace: this.namespace,
@@ -67,6 +79,7 @@ export class StreamingStack extends TerraformStack {
       heapMb: streaming.zookeeper.heapMb,
       storageGiB: streaming.zookeeper.storageGiB,
       storageClassName,
+      volumeRetention: this.volumeRetention,
       strictPlacement: this.strictPlacement,
     });
 
@@ -79,6 +92,7 @@ export class StreamingStack extends TerraformStack {
       heapMb: streaming.kafka.heapMb,
       storageGiB: streaming.kafka.storageGiB,
       storageClassName,
+      volumeRetention: this.volumeRetention,
       strictPlacement: this.strictPlacement,
       externalListener: external ? { hostTemplate: externalBrokerHostTemplate(external.domain) } : undefined,
       dependsOn: [this.zookeeper.statefulSet],

@@ -17,6 +17,7 @@ import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-assoc
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import type { NatMode } from '../../config/schema';
+import { settingError } from '../../contracts/config-error';
 import { suppressCheckovCheck } from '../checkov';
 import { serviceTrustPolicy } from './iam-policies';
 import { suppressShortRetention } from './log-retention';
@@ -56,12 +57,13 @@ export class Network extends Construct {
     super(scope, id);
     const natMode = props.natMode ?? NETWORK_DEFAULTS.natMode;
     if (props.publicSubnetCidrs.length !== props.privateSubnetCidrs.length || props.publicSubnetCidrs.length < 2) {
-      throw new Error('Network needs one public and one private subnet CIDR per AZ, for at least two AZs');
+      throw settingError('Network.publicSubnetCidrs', `${props.publicSubnetCidrs.length} public and ${props.privateSubnetCidrs.length} private subnet CIDRs`,
+        'give one public and one private subnet CIDR per AZ, for at least two AZs');
     }
     const clusterTag = { [`kubernetes.io/cluster/${props.clusterName}`]: 'shared' };
 
     if (props.availabilityZones && props.availabilityZones.length !== props.publicSubnetCidrs.length) {
-      throw new Error('Network needs one availability zone name per subnet pair');
+      throw settingError('Network.availabilityZones', `${props.availabilityZones.length} zone names for ${props.publicSubnetCidrs.length} subnet pairs`, 'give one availability zone name per subnet pair');
     }
     this.availabilityZones = props.availabilityZones ?? this.zonesByPosition(props.publicSubnetCidrs.length);
 

@@ -3,6 +3,8 @@ import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import { EksNodeGroup } from '@cdktf/provider-aws/lib/eks-node-group';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
+import { settingError } from '../../contracts/config-error';
+import { instanceTypeProblem } from '../../contracts/ec2-instance-types';
 
 export interface NodeTaint {
   readonly key: string;
@@ -55,7 +57,11 @@ export class NodePool extends Construct {
 
   constructor(scope: Construct, id: string, props: NodePoolProps) {
     super(scope, id);
-    if (!Number.isInteger(props.count) || props.count < 1) throw new Error(`NodePool ${props.poolName}: count must be at least 1`);
+    if (!Number.isInteger(props.count) || props.count < 1) {
+      throw settingError(`NodePool(${props.poolName}).count`, `${props.count} is not a node count`, 'use a whole number of at least 1 (leave the pool out for none)');
+    }
+    const instanceType = instanceTypeProblem(props.instanceType);
+    if (instanceType) throw settingError(`NodePool(${props.poolName}).instanceType`, instanceType.problem, instanceType.fix);
     const baseName = `${props.namePrefix ?? props.clusterName}-${props.poolName}`;
     const instanceTags = { ...props.instanceTags, Name: baseName };
 

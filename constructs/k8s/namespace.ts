@@ -1,6 +1,7 @@
 import { Construct, type IConstruct } from 'constructs';
 import { Aspects, TerraformResource, TerraformStack, type IAspect } from 'cdktf';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
+import { settingError } from '../../contracts/config-error';
 
 export interface AppNamespaceProps {
   readonly name: string;
@@ -32,7 +33,7 @@ export class AppNamespace extends Construct {
   constructor(scope: Construct, id: string, props: AppNamespaceProps) {
     super(scope, id);
     if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(props.name)) {
-      throw new Error(`AppNamespace: "${props.name}" is not a DNS label (lowercase letters, digits, "-")`);
+      throw settingError('AppNamespace.name', `"${props.name}" is not a DNS label`, 'use up to 63 lowercase letters, digits or dashes');
     }
     this.name = props.name;
     this.resource = new NamespaceV1(this, 'namespace', {

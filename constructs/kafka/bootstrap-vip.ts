@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { PROJECT } from '../../config/schema';
+import { settingError } from '../../contracts/config-error';
 
 export interface ExternalBootstrapProps {
   /** CIDRs allowed to reach the load balancers (the VPC and admin CIDRs). */
@@ -81,11 +82,12 @@ export class BootstrapVip extends Construct {
 
     if (!props.external) return;
     const external = props.external;
+    // Second line: config validation refuses both first (streaming.kafka.externalAccess with an open admin CIDR).
     if (external.sourceRanges.length === 0) {
-      throw new Error('BootstrapVip: external access needs at least one source CIDR');
+      throw settingError('BootstrapVip.external.sourceRanges', 'is empty', 'list the VPC CIDR and the admin CIDRs');
     }
     if (external.sourceRanges.includes('0.0.0.0/0')) {
-      throw new Error('BootstrapVip: external access is for the VPC and admin CIDRs; 0.0.0.0/0 is refused');
+      throw settingError('BootstrapVip.external.sourceRanges', 'external access is for the VPC and admin CIDRs; 0.0.0.0/0 is refused', 'list the VPC CIDR and the office/VPN CIDRs');
     }
     const loadBalancer = (serviceId: string, serviceName: string, selector: Record<string, string>) =>
       new ServiceV1(this, serviceId, {

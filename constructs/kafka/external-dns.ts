@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { Route53Zone } from '@cdktf/provider-aws/lib/route53-zone';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
+import { settingError } from '../../contracts/config-error';
 
 export interface KafkaExternalDnsProps {
   /** Private zone name, e.g. 'kafka.dev.internal'. */
@@ -34,7 +35,7 @@ export class KafkaExternalDns extends Construct {
   constructor(scope: Construct, id: string, props: KafkaExternalDnsProps) {
     super(scope, id);
     if (!/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(props.domain)) {
-      throw new Error(`KafkaExternalDns: "${props.domain}" is not a valid DNS domain (e.g. kafka.dev.internal)`);
+      throw settingError('KafkaExternalDns.domain', `"${props.domain}" is not a valid DNS domain`, 'use a lowercase DNS name such as kafka.dev.internal');
     }
     const ttl = props.ttlSeconds ?? EXTERNAL_DNS_DEFAULTS.ttlSeconds;
     const zone = new Route53Zone(this, 'zone', {

@@ -7,7 +7,7 @@ import { StatefulSetV1 } from '@cdktf/provider-kubernetes/lib/stateful-set-v1';
 import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
 import { DEFAULTS, PROJECT } from '../../config/schema';
 import { BOUNDS, assertWithin } from '../../contracts/bounds';
-import { ConfigError } from '../../contracts/config-error';
+import { ConfigError, settingError } from '../../contracts/config-error';
 import {
   BROKER_DEFAULTS,
   BROKER_EXTERNAL_PORT,
@@ -20,7 +20,7 @@ import { podPlacement } from '../k8s/placement';
 import { nonRootPodSecurityContext, restrictedContainerSecurityContext } from '../k8s/security';
 import { escapeTerraformTemplate } from '../k8s/terraform-escape';
 import { BrokerRackAwareness } from './rack-awareness';
-import { dataVolumeClaimTemplate } from '../k8s/stateful-storage';
+import { claimRetentionPolicy, dataVolumeClaimTemplate, type VolumeRetention } from '../k8s/stateful-storage';
 
 export interface ExternalListenerProps {
   /** Advertised host of each broker, `{id}` replaced by the broker id, e.g. 'broker-{id}.kafka.dev.internal'. */
@@ -38,6 +38,8 @@ export interface KafkaClusterProps {
   readonly storageGiB?: number;
   /** Undefined: the cluster's default StorageClass. */
   readonly storageClassName?: string;
+  /** Whether the brokers' volume claims outlive the StatefulSet (production) or go with it. */
+  readonly volumeRetention?: VolumeRetention;
   /** One broker per node and zones balanced, as hard rules (false for single-node dev clusters). */
   readonly strictPlacement?: boolean;
   /** Adds the EXTERNAL listener (clients outside the cluster, through per-broker load balancers). */
@@ -60,6 +62,8 @@ export const KAFKA_CLUSTER_DEFAULTS = {
   heapMb: DEFAULTS.streaming.kafka.heapMb,
   storageGiB: DEFAULTS.streaming.kafka.storageGiB,
   strictPlacement: true,
+  /** Claims go with the StatefulSet; the streaming stack keeps them in production. */
+  volumeRetention: 'delete' as VolumeRetention,
   clusterDomain: 'cluster.local',
   internalPort: BROKER_PORT,
   externalPort: BROKER_EXTERNAL_PORT,
@@ -175,9 +179,7 @@ export class KafkaCluster extends Construct {
     assertWithin('KafkaCluster.storageGiB', storageGiB, BOUNDS.storageGiB);
     refuseClusterOwnedKeys(props.brokerConfig);
     if (props.externalListener && !props.externalListener.hostTemplate.includes('{id}')) {
-      throw new Error(
-        `KafkaCluster: externalListener.hostTemplate "${props.externalListener.hostTemplate}" must contain {id}`,
-      );
+      throw settingError('KafkaCluster.externalListener.hostTemplate', `"${props.externalListener.hostTemplate}" must contain {id}`, 'write it as broker-{id}.<domain>');
     }
     this.brokerCount = brokers;
     this.internalPort = d.internalPort;
@@ -269,7 +271,7 @@ export class KafkaCluster extends Construct {
         // Brokers do not depend on each other to start; starting them together halves cold start.
         podManagementPolicy: 'Parallel',
         updateStrategy: [{ type: 'RollingUpdate' }],
-        persistentVolumeClaimRetentionPolicy: [{ whenDeleted: 'Delete', whenScaled: 'Retain' }],
+        persistentVolumeClaimRetentionPolicy: [claimRetentionPolicy(props.volumeRetention ?? d.volumeRetention)],
         selector: { matchLabels: this.podLabels },
         template: {
           metadata: {

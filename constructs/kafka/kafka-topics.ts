@@ -72,7 +72,7 @@ export class KafkaTopics extends Construct {
   constructor(scope: Construct, id: string, props: KafkaTopicsProps) {
     super(scope, id);
     const d = KAFKA_TOPICS_DEFAULTS;
-    if (props.topics.length === 0) throw new Error('KafkaTopics: no topics to provision');
+    if (props.topics.length === 0) throw settingError('KafkaTopics.topics', 'is empty', 'list at least one topic');
     assertWithin('KafkaTopics.expectedBrokers', props.expectedBrokers, BOUNDS.kafkaBrokers);
     const tooReplicated = props.topics.filter((topic) => topic.replicationFactor > props.expectedBrokers);
     if (tooReplicated.length > 0) {

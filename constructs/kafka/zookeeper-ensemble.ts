@@ -17,7 +17,7 @@ import {
 import { podPlacement } from '../k8s/placement';
 import { escapeTerraformTemplate } from '../k8s/terraform-escape';
 import { nonRootPodSecurityContext, restrictedContainerSecurityContext } from '../k8s/security';
-import { dataVolumeClaimTemplate } from '../k8s/stateful-storage';
+import { claimRetentionPolicy, dataVolumeClaimTemplate, type VolumeRetention } from '../k8s/stateful-storage';
 
 export interface ZooKeeperEnsembleProps {
   readonly namespace: string;
@@ -27,6 +27,8 @@ export interface ZooKeeperEnsembleProps {
   readonly storageGiB?: number;
   /** Undefined: the cluster's default StorageClass. */
   readonly storageClassName?: string;
+  /** Whether the servers' volume claims outlive the StatefulSet (production) or go with it. */
+  readonly volumeRetention?: VolumeRetention;
   /** One server per node and zones balanced, as hard rules (false for single-node dev clusters). */
   readonly strictPlacement?: boolean;
   readonly clusterDomain?: string;
@@ -40,6 +42,8 @@ export const ZOOKEEPER_ENSEMBLE_DEFAULTS = {
   heapMb: DEFAULTS.streaming.zookeeper.heapMb,
   storageGiB: DEFAULTS.streaming.zookeeper.storageGiB,
   strictPlacement: true,
+  /** Claims go with the StatefulSet; the streaming stack keeps them in production. */
+  volumeRetention: 'delete' as VolumeRetention,
   clusterDomain: 'cluster.local',
   /** The official image's user. */
   uid: 1000,
@@ -155,7 +159,7 @@ export class ZooKeeperEnsemble extends Construct {
         // All servers start together: none is ready until a quorum has formed.
         podManagementPolicy: 'Parallel',
         updateStrategy: [{ type: 'RollingUpdate' }],
-        persistentVolumeClaimRetentionPolicy: [{ whenDeleted: 'Delete', whenScaled: 'Retain' }],
+        persistentVolumeClaimRetentionPolicy: [claimRetentionPolicy(props.volumeRetention ?? d.volumeRetention)],
         selector: { matchLabels: this.podLabels },
         template: {
           metadata: { labels, annotations: { 'airline.io/config-hash': configHash } },

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cidrContains, cidrsOverlap, isCidr, MAX_AVAILABILITY_ZONES, parseCidr, planSubnets, subnetOf, type Ipv4Cidr } from '../../config/cidr';
+import { addressesCovered, cidrContains, cidrsOverlap, isCidr, MAX_AVAILABILITY_ZONES, parseCidr, planSubnets, subnetOf, type Ipv4Cidr } from '../../config/cidr';
 
 function cidr(text: string): Ipv4Cidr {
   const parsed = parseCidr(text);
@@ -49,4 +49,14 @@ test('the subnet plan is disjoint and inside the VPC for every supported size', 
       });
     }
   }
+});
+
+test('addressesCovered counts the union: overlapping and nested blocks once', () => {
+  assert.equal(addressesCovered([]), 0);
+  assert.equal(addressesCovered([cidr('10.0.0.0/16')]), 65_536);
+  assert.equal(addressesCovered([cidr('10.0.0.0/16'), cidr('10.0.128.0/17'), cidr('10.0.0.0/24')]), 65_536, 'nested blocks add nothing');
+  assert.equal(addressesCovered([cidr('10.0.0.0/16'), cidr('10.1.0.0/16')]), 131_072, 'adjacent blocks add up');
+  assert.equal(addressesCovered([cidr('10.1.0.0/16'), cidr('10.0.0.0/15')]), 131_072, 'a block inside a later, wider one counts once');
+  assert.equal(addressesCovered([cidr('0.0.0.0/0')]), 2 ** 32);
+  assert.equal(addressesCovered([cidr('255.255.255.255/32'), cidr('255.255.255.254/31')]), 2);
 });

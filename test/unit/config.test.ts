@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, formatIssue, loadEnvironment, loadEnvironments, validateEnvironment } from '../../config';
 import { DEFAULTS } from '../../config/schema';
+import { ENVIRONMENTS } from '../../config/environments';
 import { makeTempDir } from '../harness/synth';
 
 
@@ -11,6 +12,7 @@ type Mutable = Record<string, any>; // eslint-disable-line @typescript-eslint/no
 
 function awsEnvironment(): Mutable {
   return {
+    production: false,
     target: 'aws',
     aws: { region: 'eu-west-1', adminCidrs: ['203.0.113.0/24'] },
     tags: { owner: 'team-a', 'expires-at': '2027-01-31' },
@@ -18,8 +20,24 @@ function awsEnvironment(): Mutable {
   };
 }
 
+/** A made-up digest for tests (the shipped config never invents one). */
+const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
+
+/** Production pins images by digest: adds pinned Kafka and ZooKeeper images where a test left them out. */
+function pinImages(environment: Mutable): Mutable {
+  environment.streaming ??= {};
+  environment.streaming.zookeeper = { image: `zookeeper:3.8.4@${DIGEST}`, ...environment.streaming.zookeeper };
+  environment.streaming.kafka = { image: `apache/kafka:3.9.1@${DIGEST}`, ...environment.streaming.kafka };
+  return environment;
+}
+
+/** awsEnvironment as a production environment that meets every production rule. */
+function productionEnvironment(): Mutable {
+  return pinImages({ ...awsEnvironment(), production: true });
+}
+
 function localEnvironment(): Mutable {
-  return { target: 'local', local: { kubeconfigContext: 'kind-airline' }, tags: { owner: 'team-a', 'expires-at': '2027-01-31' } };
+  return { production: false, target: 'local', local: { kubeconfigContext: 'kind-airline' }, tags: { owner: 'team-a', 'expires-at': '2027-01-31' } };
 }
 
 function messages(name: string, input: unknown): string[] {
@@ -36,7 +54,9 @@ interface RuleCase {
 }
 
 const RULES: RuleCase[] = [
-  { rule: 'environment names are short DNS-style labels', environmentName: 'Dev_1', change: () => {}, field: '(name)', says: /not a valid environment name\. Fix: use 1-20 lowercase/ },
+  { rule: 'environment names are short DNS-style labels', environmentName: 'Dev_1', change: () => {}, field: 'name', says: /not a valid environment name\. Fix: use 1-20 lowercase/ },
+  { rule: 'production is required (never guessed from the name)', change: (e) => { delete e.production; }, field: 'production', says: /is required\. Fix: set production: true for an environment that serves real traffic/ },
+  { rule: 'production is a boolean', change: (e) => { e.production = 'yes'; }, field: 'production', says: /expected true or false, got "yes"/ },
   { rule: 'target is required', change: (e) => { delete e.target; }, field: 'target', says: /is required\. Fix: set target to "aws" or "local"/ },
   { rule: 'target is aws or local', change: (e) => { e.target = 'gcp'; }, field: 'target', says: /"gcp" is not allowed\. Fix: use one of: aws, local/ },
   { rule: 'unknown fields are refused (typos)', change: (e) => { e.aws.adminCidr = ['1.2.3.0/24']; }, field: 'aws.adminCidr', says: /unknown field\. Fix: remove it or use one of: region,/ },
@@ -63,7 +83,11 @@ const RULES: RuleCase[] = [
   { rule: 'private agent count is at least 1', change: (e) => { e.aws.privateAgents = { count: 0 }; }, field: 'aws.privateAgents.count', says: /0 is out of range\. Fix: use at least 1/ },
   { rule: 'public agent count is not negative', change: (e) => { e.aws.publicAgents = { count: -1 }; }, field: 'aws.publicAgents.count', says: /-1 is out of range\. Fix: use 0 to 100/ },
   { rule: 'private agents can hold the brokers on separate nodes', change: (e) => { e.aws.privateAgents = { count: 2 }; }, field: 'aws.privateAgents.count', says: /2 private agents cannot hold 3 Kafka brokers/ },
-  { rule: 'instance types look like EC2 types', change: (e) => { e.aws.publicAgents = { instanceType: 'large' }; }, field: 'aws.publicAgents.instanceType', says: /"large" is not valid\. Fix: use an EC2 instance type/ },
+  { rule: 'instance types are <family>.<size>', change: (e) => { e.aws.publicAgents = { instanceType: 'large' }; }, field: 'aws.publicAgents.instanceType', says: /"large" is not an EC2 instance type: a type is <family>\.<size>\. Fix: use a real type such as m7i\.xlarge/ },
+  { rule: 'instance types are sizes EC2 offers (m6i.9000xlarge is refused, the real sizes suggested)', change: (e) => { e.aws.privateAgents = { instanceType: 'm6i.9000xlarge' }; }, field: 'aws.privateAgents.instanceType',
+    says: /"m6i\.9000xlarge" is not an EC2 instance type: m6i has no size "9000xlarge"\. Fix: use a size m6i comes in: m6i\.large, m6i\.xlarge, m6i\.2xlarge, .*m6i\.32xlarge, m6i\.metal\.$/ },
+  { rule: 'instance types are of a family EC2 offers', change: (e) => { e.aws.privateAgents = { instanceType: 'm6x.xlarge' }; }, field: 'aws.privateAgents.instanceType',
+    says: /"m6x\.xlarge" is not an EC2 instance type: there is no instance family "m6x"\. Fix: use a real type such as m6a\.xlarge, m6g\.xlarge, m6i\.xlarge/ },
   { rule: 'root disks are at least 20 GiB', change: (e) => { e.aws.privateAgents = { diskGiB: 8 }; }, field: 'aws.privateAgents.diskGiB', says: /8 is out of range\. Fix: use 20 to 16384 GiB/ },
   { rule: 'Kafka heap is at least the brokers\' minimum (the bound KafkaCluster asserts too)', change: (e) => { e.streaming = { kafka: { heapMb: 255 } }; }, field: 'streaming.kafka.heapMb', says: /255 is out of range\. Fix: use a whole number between 256 and 65536/ },
   { rule: 'NAT mode is single or per-az', change: (e) => { e.aws.natMode = 'none'; }, field: 'aws.natMode', says: /use one of: single, per-az/ },
@@ -131,13 +155,23 @@ for (const rule of RULES) {
   });
 }
 
-test('config rule: 0.0.0.0/0 is refused for prod even when open access is asked for', () => {
+test('config rule: 0.0.0.0/0 is refused in production even when open access is asked for', () => {
+  const environment = awsEnvironment();
+  environment.production = true;
+  environment.aws.adminCidrs = ['0.0.0.0/0'];
+  environment.aws.allowOpenAdminAccess = true;
+  assert.ok(messages('live', environment).includes(
+    'config error in environment "live", field aws.adminCidrs: 0.0.0.0/0 is refused in a production environment. Fix: list your office/VPN CIDRs.',
+  ));
+});
+
+test('production is the explicit flag, not the name: "prod" with production false gets the non-production rules', () => {
   const environment = awsEnvironment();
   environment.aws.adminCidrs = ['0.0.0.0/0'];
   environment.aws.allowOpenAdminAccess = true;
-  assert.deepEqual(messages('prod', environment), [
-    'config error in environment "prod", field aws.adminCidrs: 0.0.0.0/0 is refused for prod. Fix: list your office/VPN CIDRs.',
-  ]);
+  const result = validateEnvironment('prod', environment);
+  assert.deepEqual(result.issues, []);
+  assert.equal(result.environment?.production, false);
 });
 
 test('0.0.0.0/0 is accepted outside prod when allowOpenAdminAccess is set', () => {
@@ -181,10 +215,10 @@ test('defaults come from DEFAULTS and subnets are carved from the VPC CIDR', () 
   assert.deepEqual(resolved.tags, { owner: 'team-a', 'expires-at': '2027-01-31', environment: 'team', project: 'airline-streaming', 'managed-by': 'cdktf' });
 });
 
-test('the shipped environments are dev, staging, prod (aws) and local (kind-airline) and all validate', () => {
+test('the shipped environments are dev, staging, prod (aws) and local (kind-airline) and all validate; only prod is production', () => {
   const environments = loadEnvironments({});
-  assert.deepEqual(environments.map((environment) => [environment.name, environment.target]),
-    [['dev', 'aws'], ['staging', 'aws'], ['prod', 'aws'], ['local', 'local']]);
+  assert.deepEqual(environments.map((environment) => [environment.name, environment.target, environment.production]),
+    [['dev', 'aws', false], ['staging', 'aws', false], ['prod', 'aws', true], ['local', 'local', false]]);
   const local = environments.find((environment) => environment.name === 'local');
   assert.equal(local?.local?.kubeconfigContext, 'kind-airline');
   assert.equal(local?.aws, undefined);
@@ -210,13 +244,13 @@ test('AIRLINE_ENVIRONMENTS selects environments and refuses unknown names', () =
 test('AIRLINE_CONFIG replaces the environments with a JSON file, validated the same way', () => {
   const dir = makeTempDir('airline-config');
   const good = join(dir, 'good.json');
-  writeFileSync(good, JSON.stringify({ sandbox: awsEnvironment() }));
+  writeFileSync(good, JSON.stringify([{ name: 'sandbox', ...awsEnvironment() }]));
   assert.deepEqual(loadEnvironments({ AIRLINE_CONFIG: good }).map((environment) => environment.name), ['sandbox']);
 
   const bad = join(dir, 'bad.json');
   const broken = awsEnvironment();
   broken.aws.availabilityZoneCount = 1;
-  writeFileSync(bad, JSON.stringify({ sandbox: broken, ok: localEnvironment() }));
+  writeFileSync(bad, JSON.stringify([{ name: 'sandbox', ...broken }, { name: 'ok', ...localEnvironment() }]));
   assert.throws(() => loadEnvironments({ AIRLINE_CONFIG: bad }), /environment "sandbox", field aws\.availabilityZoneCount/);
 
   const notJson = join(dir, 'broken.json');
@@ -229,7 +263,7 @@ test('one invalid environment fails loading even when another is selected', () =
   const file = join(dir, 'mixed.json');
   const broken = awsEnvironment();
   broken.tags['expires-at'] = '31/12/2027';
-  writeFileSync(file, JSON.stringify({ good: awsEnvironment(), broken }));
+  writeFileSync(file, JSON.stringify([{ name: 'good', ...awsEnvironment() }, { name: 'broken', ...broken }]));
   assert.throws(() => loadEnvironments({ AIRLINE_CONFIG: file, AIRLINE_ENVIRONMENTS: 'good' }), /environment "broken", field tags\.expires-at/);
 });
 
@@ -243,4 +277,209 @@ test('AIRLINE_STATE_BUCKET replaces the placeholder bucket', () => {
   const dev = loadEnvironment('dev', { AIRLINE_STATE_BUCKET: 'acme-tfstate-111122223333' });
   assert.equal(dev.stateBackend.kind === 's3' && dev.stateBackend.bucket, 'acme-tfstate-111122223333');
   assert.throws(() => loadEnvironments({ AIRLINE_STATE_BUCKET: 'Bad Bucket' }), /AIRLINE_STATE_BUCKET/);
+});
+
+test('the environments are a list: a name used twice is refused with both entries named', () => {
+  const dir = makeTempDir('airline-config');
+  const file = join(dir, 'twice.json');
+  writeFileSync(file, JSON.stringify([{ name: 'team', ...awsEnvironment() }, { name: 'other', ...localEnvironment() }, { name: 'team', ...localEnvironment() }]));
+  assert.throws(() => loadEnvironments({ AIRLINE_CONFIG: file }), (error: unknown) => {
+    assert.ok(error instanceof ConfigError);
+    assert.deepEqual(error.issues.map((issue) => [issue.environment, issue.field]), [['team', 'name']]);
+    assert.match(error.message, /^config error in environment "team", field name: is used twice in the environments list \(environments\[0\] and environments\[2\]\); .*\. Fix: give every environment its own name: rename or remove one of the entries\.$/);
+    return true;
+  });
+});
+
+test('the environments are a list: an object keyed by name and an entry without a name are refused', () => {
+  const dir = makeTempDir('airline-config');
+  const keyed = join(dir, 'keyed.json');
+  writeFileSync(keyed, JSON.stringify({ team: awsEnvironment() }));
+  assert.throws(() => loadEnvironments({ AIRLINE_CONFIG: keyed }), /field AIRLINE_CONFIG: .*keyed\.json does not hold a list of environments\. Fix: write \[\{ "name": "<env>"/);
+  const unnamed = join(dir, 'unnamed.json');
+  writeFileSync(unnamed, JSON.stringify([awsEnvironment()]));
+  assert.throws(() => loadEnvironments({ AIRLINE_CONFIG: unnamed }), /field environments\[0\]\.name: is required\. Fix: name the environment/);
+});
+
+test('the shipped environment names are unique', () => {
+  const names = ENVIRONMENTS.map((entry) => entry.name);
+  assert.deepEqual([...new Set(names)], names);
+});
+
+// ---- production: admin CIDRs (a /16 at most each, 4 x /16 together, unless an entry gives its reason) ----
+
+function adminCidrIssues(production: boolean, adminCidrs: unknown[]): string[] {
+  const environment = production ? productionEnvironment() : awsEnvironment();
+  environment.aws.adminCidrs = adminCidrs;
+  return messages('live', environment);
+}
+
+const FIVE_SLASH_16 = ['198.18.0.0/16', '198.19.0.0/16', '100.64.0.0/16', '100.65.0.0/16', '100.66.0.0/16'];
+
+test('the production fixture is valid', () => {
+  assert.deepEqual(messages('live', productionEnvironment()), []);
+});
+
+test('production: an admin CIDR wider than /16 is refused without a reason, naming the entry and both fixes', () => {
+  assert.deepEqual(adminCidrIssues(true, ['203.0.113.0/24', '100.64.0.0/10']), [
+    'config error in environment "live", field aws.adminCidrs[1]: 100.64.0.0/10 (4,194,304 addresses) is wider than /16, the widest a production environment accepts without a reason. ' +
+      'Fix: narrow it to /16 or smaller, or write it as { cidr: "100.64.0.0/10", reason: "<why this range, e.g. office VPN range, ticket NET-12>" }.',
+  ]);
+  assert.deepEqual(adminCidrIssues(true, ['100.64.0.0/16']), [], 'a /16 is the widest accepted as it is');
+});
+
+test('production: a wide admin CIDR with a written reason is accepted; the resolved list holds the CIDRs alone', () => {
+  const environment = productionEnvironment();
+  environment.aws.adminCidrs = ['203.0.113.0/24', { cidr: '100.64.0.0/10', reason: 'carrier-grade NAT pool of the office VPN, ticket NET-12' }];
+  const result = validateEnvironment('live', environment);
+  assert.deepEqual(result.issues, []);
+  assert.deepEqual(result.environment?.aws?.adminCidrs, ['203.0.113.0/24', '100.64.0.0/10']);
+});
+
+test('production: admin CIDRs covering more than 4 x 65,536 addresses together are refused without reasons', () => {
+  const issues = adminCidrIssues(true, FIVE_SLASH_16);
+  assert.equal(issues.length, 1, issues.join('\n'));
+  assert.match(issues[0], /^config error in environment "live", field aws\.adminCidrs: the CIDRs without a reason \(198\.18\.0\.0\/16, .*\) cover 327,680 addresses together, more than the 262,144 \(4 x \/16\) a production environment accepts without a reason\. Fix: narrow or merge them, or write the ones that need the room as \{ cidr: "\.\.\.", reason: /);
+});
+
+test('production: the address budget counts the union (a range inside another counts once)', () => {
+  assert.deepEqual(adminCidrIssues(true, [...FIVE_SLASH_16.slice(0, 4), '198.18.128.0/17', '198.19.0.0/24']), []);
+  // Four /16s are the budget: one more address is over it.
+  assert.equal(adminCidrIssues(true, [...FIVE_SLASH_16.slice(0, 4), '203.0.113.7/32']).length, 1);
+});
+
+test('production: an entry with a reason is outside the address budget', () => {
+  const [fifth, ...four] = FIVE_SLASH_16;
+  assert.deepEqual(adminCidrIssues(true, [...four, { cidr: fifth, reason: 'second office, until the VPN merge (NET-31)' }]), []);
+});
+
+test('a reason has to say something: short, padding or the example placeholder is refused', () => {
+  for (const [reason, says] of [
+    ['VPN', /field aws\.adminCidrs\[0\]\.reason: "VPN" is too short to explain anything \(3 of at least 10 characters\)\. Fix: write why in a sentence of at least 10 characters/],
+    ['1234567890-', /"1234567890-" is not a sentence/],
+    ['<why this range, e.g. office VPN range>', /still holds the <\.\.\.> placeholder/],
+    [undefined, /field aws\.adminCidrs\[0\]\.reason: expected a sentence, got nothing/],
+  ] as const) {
+    const issues = adminCidrIssues(true, [{ cidr: '100.64.0.0/10', reason }]);
+    assert.ok(issues.some((issue) => says.test(issue)), `${String(reason)}: ${issues.join('\n')}`);
+  }
+});
+
+test('outside production the admin CIDR width and budget rules do not apply (today\'s rules stay)', () => {
+  assert.deepEqual(adminCidrIssues(false, ['100.64.0.0/10', ...FIVE_SLASH_16]), []);
+  assert.deepEqual(adminCidrIssues(false, [{ cidr: '100.64.0.0/10', reason: 'shared lab network of the team' }]), []);
+  assert.match(adminCidrIssues(false, [{ cidr: '100.64.0.0/10', reason: 'lab' }]).join('\n'), /aws\.adminCidrs\[0\]\.reason: "lab" is too short/);
+  assert.match(adminCidrIssues(false, [42]).join('\n'), /field aws\.adminCidrs\[0\]: expected a CIDR string or \{ cidr, reason \}, got number 42/);
+});
+
+// ---- production: replication minimums (3 brokers, 3 ZooKeeper servers, RF 3, min.insync.replicas 2) ----
+
+const PRODUCTION_REPLICATION_RULES: RuleCase[] = [
+  { rule: 'at least 3 Kafka brokers', change: (e) => { e.streaming = { kafka: { brokers: 2 }, topics: topicsWith({ replicationFactor: 2, config: { 'min.insync.replicas': '2' } }).map((t) => ({ ...t, replicationFactor: 2 })) }; },
+    field: 'streaming.kafka.brokers', says: /2 broker\(s\) cannot hold 3 copies of each partition; a production environment runs at least 3\. Fix: use at least 3 brokers\./ },
+  { rule: 'at least 3 ZooKeeper servers', change: (e) => { e.streaming = { zookeeper: { replicas: 1 } }; },
+    field: 'streaming.zookeeper.replicas', says: /1 server\(s\) lose the quorum when one fails; a production environment runs at least 3\. Fix: use 3, 5 or 7\./ },
+  { rule: 'topic replication factor 3', change: (e) => { e.streaming = { topics: topicsWith({ replicationFactor: 2, config: { 'min.insync.replicas': '2' } }) }; },
+    field: 'streaming.topics[0].replicationFactor', says: /2 copies of AirlineInputTopic lose acknowledged writes when two brokers fail; a production environment keeps at least 3\. Fix: set replicationFactor to 3/ },
+  { rule: 'topic min.insync.replicas 2', change: (e) => { e.streaming = { topics: topicsWith({ config: { 'min.insync.replicas': '1' } }) }; },
+    field: 'streaming.topics[0].config.min.insync.replicas', says: /"1" acknowledges a write held by a single broker; a production environment needs at least 2 in-sync replicas\. Fix: set "min\.insync\.replicas": "2" \(or remove it: the broker default is 2\)\./ },
+];
+
+for (const rule of PRODUCTION_REPLICATION_RULES) {
+  test(`production rule: ${rule.rule}; other environments may run less`, () => {
+    const environment = productionEnvironment();
+    rule.change(environment);
+    pinImages(environment);
+    const result = validateEnvironment('live', environment);
+    assert.equal(result.environment, undefined);
+    const found = result.issues.map(formatIssue).filter((message) => message.startsWith(`config error in environment "live", field ${rule.field}: `));
+    assert.ok(found.some((message) => rule.says.test(message)), `expected ${rule.says} on ${rule.field}; got:\n${result.issues.map(formatIssue).join('\n')}`);
+
+    const ordinary = awsEnvironment();
+    rule.change(ordinary);
+    assert.deepEqual(messages('live', ordinary), []);
+  });
+}
+
+test('production: a topic without its own min.insync.replicas takes the broker default (2) and passes', () => {
+  const environment = productionEnvironment();
+  environment.streaming.topics = topicsWith({ config: {} });
+  assert.deepEqual(messages('live', environment), []);
+});
+
+// ---- images: digests accepted everywhere; production refuses a reference without one unless it gives a reason ----
+
+function imageIssues(production: boolean, change: (streaming: Mutable) => void): string[] {
+  const environment = production ? productionEnvironment() : awsEnvironment();
+  environment.streaming ??= {};
+  change(environment.streaming);
+  return messages('live', environment);
+}
+
+test('digest-pinned image references are accepted in every environment', () => {
+  for (const reference of [`apache/kafka@${DIGEST}`, `apache/kafka:3.9.1@${DIGEST}`, `registry.example.com:5000/team/kafka:3.9.1@${DIGEST}`]) {
+    for (const production of [false, true]) {
+      assert.deepEqual(imageIssues(production, (s) => { s.kafka = { image: reference }; }), [], `${reference} production=${production}`);
+    }
+  }
+  const resolved = validateEnvironment('live', productionEnvironment()).environment;
+  assert.equal(resolved?.streaming.kafka.image, `apache/kafka:3.9.1@${DIGEST}`);
+});
+
+test('malformed image references are refused in every environment', () => {
+  const cases: Array<[string, RegExp]> = [
+    ['apache/kafka@sha256:abc', /field streaming\.kafka\.image: "apache\/kafka@sha256:abc" has the digest "sha256:abc", not sha256:<64 lowercase hex digits>\. Fix: write repository\[:tag\]\[@sha256:<64 hex digits>\]/],
+    [`apache/kafka@md5:${'0'.repeat(32)}`, /has the digest "md5:0+", not sha256/],
+    [`apache/kafka@${DIGEST.toUpperCase().replace('SHA256', 'sha256')}`, /not sha256:<64 lowercase hex digits>/],
+    ['Apache/Kafka:3.9.1', /has the repository "Apache\/Kafka", which is not a lowercase image name/],
+    ['apache/kafka:3.9.1 ', /has the tag "3\.9\.1 ", which is not a valid tag/],
+    [`apache/kafka@${DIGEST}@${DIGEST}`, /has more than one @/],
+  ];
+  for (const [reference, says] of cases) {
+    for (const production of [false, true]) {
+      const issues = imageIssues(production, (s) => { s.kafka = { image: reference }; });
+      assert.ok(issues.some((issue) => says.test(issue)), `${reference}: ${issues.join('\n')}`);
+    }
+  }
+});
+
+test('production: an image without a digest is refused, naming the field and both fixes', () => {
+  assert.deepEqual(imageIssues(true, (s) => { s.kafka = { image: 'apache/kafka:3.9.1' }; }), [
+    'config error in environment "live", field streaming.kafka.image: "apache/kafka:3.9.1" is not pinned by digest: a tag can be pushed again with other content, and production runs exactly what was reviewed. ' +
+      'Fix: set streaming.kafka.image to apache/kafka:3.9.1@sha256:<digest> (README, "Pinning images by digest"), or to { reference: "apache/kafka:3.9.1", reason: "<why no digest yet>" }.',
+  ]);
+  assert.match(imageIssues(true, (s) => { s.kafka = { image: 'apache/kafka' }; }).join('\n'), /"apache\/kafka" is not pinned by digest \(no tag means latest\).*Fix: set streaming\.kafka\.image to apache\/kafka:<tag>@sha256:<digest>/);
+  assert.match(imageIssues(true, (s) => { s.prediction = { image: 'node:20.19-alpine' }; }).join('\n'), /field streaming\.prediction\.image: "node:20\.19-alpine" is not pinned by digest/);
+});
+
+test('production: the default images are held to the same rule when an environment does not set them', () => {
+  const issues = imageIssues(true, (s) => { delete s.zookeeper; });
+  assert.deepEqual(issues.map((issue) => issue.slice(0, issue.indexOf(':', issue.indexOf('field')))), ['config error in environment "live", field streaming.zookeeper.image']);
+  assert.match(issues[0], /the default image "zookeeper:3\.8\.4" is not pinned by digest.*Fix: set streaming\.zookeeper\.image to zookeeper:3\.8\.4@sha256:<digest>/);
+});
+
+test('production: an image entry with a written reason is accepted without a digest; a poor reason is not', () => {
+  const environment = productionEnvironment();
+  environment.streaming.kafka = { image: { reference: 'apache/kafka:3.9.1', reason: 'registry unreachable from the build host, pin in OPS-7' } };
+  const result = validateEnvironment('live', environment);
+  assert.deepEqual(result.issues, []);
+  assert.equal(result.environment?.streaming.kafka.image, 'apache/kafka:3.9.1');
+  assert.match(imageIssues(true, (s) => { s.kafka = { image: { reference: 'apache/kafka:3.9.1', reason: 'later' } }; }).join('\n'),
+    /field streaming\.kafka\.image\.reason: "later" is too short to explain anything/);
+  assert.match(imageIssues(true, (s) => { s.kafka = { image: { reference: 'apache kafka', reason: 'registry unreachable from the build host' } }; }).join('\n'),
+    /field streaming\.kafka\.image\.reference: "apache kafka" has the repository "apache kafka"/);
+  assert.match(imageIssues(true, (s) => { s.kafka = { image: { ref: 'apache/kafka:3.9.1' } }; }).join('\n'), /field streaming\.kafka\.image\.ref: unknown field/);
+});
+
+test('outside production a tag is enough (today\'s rule)', () => {
+  assert.deepEqual(imageIssues(false, (s) => { s.kafka = { image: 'apache/kafka:3.9.1' }; s.prediction = { image: 'node:20.19-alpine' }; }), []);
+});
+
+test('the shipped prod gives a reason for each image instead of inventing digests', () => {
+  const prod = ENVIRONMENTS.find((entry) => entry.name === 'prod')!;
+  for (const image of [prod.streaming?.zookeeper?.image, prod.streaming?.kafka?.image]) {
+    assert.ok(typeof image === 'object', JSON.stringify(image));
+    assert.doesNotMatch(image.reference, /@/);
+    assert.match(image.reason, /digest/);
+  }
 });

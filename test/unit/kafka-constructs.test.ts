@@ -306,6 +306,21 @@ test('StorageClass: encrypted gp3 on the EBS CSI driver, bound at first consumer
   assert.equal(sc.parameters.encrypted, 'true');
 });
 
+test('StorageClass: volumeRetention retain keeps volumes after their claim; volumeTags become the driver\'s tag parameters', () => {
+  const sc = only(build((s) => new EncryptedGp3StorageClass(s, 'sc', { volumeRetention: 'retain', volumeTags: { project: 'p', environment: 'live' } })), 'kubernetes_storage_class_v1');
+  assert.equal(sc.reclaim_policy, 'Retain');
+  assert.equal(sc.parameters.tagSpecification_1, 'project=p');
+  assert.equal(sc.parameters.tagSpecification_2, 'environment=live');
+});
+
+test('Kafka and ZooKeeper: volumeRetention retain keeps the claims when the StatefulSet is deleted; the default deletes them', () => {
+  const policy = (stack: StackJson) => only(stack, 'kubernetes_stateful_set_v1').spec.persistent_volume_claim_retention_policy;
+  assert.deepEqual(policy(kafkaCluster({ volumeRetention: 'retain' })), [{ when_deleted: 'Retain', when_scaled: 'Retain' }]);
+  assert.deepEqual(policy(kafkaCluster({})), [{ when_deleted: 'Delete', when_scaled: 'Retain' }]);
+  assert.deepEqual(policy(build((s) => new ZooKeeperEnsemble(s, 'zk', { namespace: 'kafka', volumeRetention: 'retain' }))), [{ when_deleted: 'Retain', when_scaled: 'Retain' }]);
+  assert.deepEqual(policy(build((s) => new ZooKeeperEnsemble(s, 'zk', { namespace: 'kafka' }))), [{ when_deleted: 'Delete', when_scaled: 'Retain' }]);
+});
+
 test('KafkaExternalDns: private zone in the VPC, CNAMEs bootstrap.<domain> and broker-<id>.<domain>', () => {
   const stack = build((s) =>
     new KafkaExternalDns(s, 'dns', { domain: 'kafka.dev.internal', vpcId: 'vpc-123', bootstrapTarget: 'lb-b.elb', brokerTargets: ['lb-0.elb', 'lb-1.elb'] }),

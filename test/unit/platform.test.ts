@@ -19,6 +19,7 @@ function synthPlatform(environment: ResolvedEnvironment, emulator?: EmulatorProf
 
 function variant(change: (input: Record<string, any>) => void): ResolvedEnvironment { // eslint-disable-line @typescript-eslint/no-explicit-any
   const input: Record<string, any> = { // eslint-disable-line @typescript-eslint/no-explicit-any
+    production: false,
     target: 'aws',
     aws: { region: 'us-west-2', adminCidrs: ['198.51.100.0/24'] },
     tags: { owner: 'team-b', 'expires-at': '2027-03-01' },

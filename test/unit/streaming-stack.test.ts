@@ -148,6 +148,33 @@ for (const environment of environments) {
   });
 }
 
+for (const environment of environments) {
+  const keep = environment.production;
+  test(`${environment.name}: data volumes ${keep ? 'kept when the StatefulSets or the stack are deleted (production)' : 'deleted with their StatefulSets'}`, () => {
+    const stack = synthesized.get(environment.name)!;
+    for (const name of ['zookeeper', 'kafka']) {
+      assert.deepEqual(statefulSet(stack, name).spec.persistent_volume_claim_retention_policy, [{ when_deleted: keep ? 'Retain' : 'Delete', when_scaled: 'Retain' }], name);
+    }
+    const storageClasses = resourcesOfType(stack, 'kubernetes_storage_class_v1');
+    if (environment.target !== 'aws') {
+      assert.deepEqual(storageClasses, [], 'local clusters use their own default StorageClass');
+      return;
+    }
+    const [storageClass] = storageClasses;
+    assert.equal(storageClass.config.reclaim_policy, keep ? 'Retain' : 'Delete');
+    // The volumes carry the environment's tags, so the teardown's leftover scan finds any that outlive the cluster.
+    assert.deepEqual(
+      Object.entries(storageClass.config.parameters).filter(([key]) => key.startsWith('tagSpecification_')).map(([, value]) => value),
+      ['project=airline-streaming', `environment=${environment.name}`],
+    );
+  });
+}
+
+test('the shipped environments cover both: prod keeps its volumes, dev, staging and local do not', () => {
+  assert.deepEqual(environments.map((environment) => [environment.name, environment.production]),
+    [['dev', false], ['staging', false], ['prod', true], ['local', false]]);
+});
+
 test('hashes in names and annotations do not depend on what else the app synthesizes', () => {
   const [first, second] = [environments[0], environments[environments.length - 1]];
   const alone = synthEnvironment(second);

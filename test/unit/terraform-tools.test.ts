@@ -128,6 +128,8 @@ test('env-info exports the names teardown needs, quoted for the shell', () => {
   const info = environmentShellInfo(loadEnvironment('dev', {}));
   assert.equal(info.ENV_TARGET, 'aws');
   assert.equal(info.ENV_CLUSTER, 'airline-streaming-dev');
+  assert.equal(info.ENV_PRODUCTION, 'false');
+  assert.equal(environmentShellInfo(loadEnvironment('prod', {})).ENV_PRODUCTION, 'true');
   assert.match(toShellAssignments({ A: "it's" }), /^A='it'\\''s'$/);
 });
 

@@ -8,6 +8,8 @@ export function environmentShellInfo(environment: ResolvedEnvironment): Record<s
   return {
     ENV_NAME: environment.name,
     ENV_TARGET: environment.target,
+    // Production keeps its Kafka/ZooKeeper volumes: teardown deletes them only with --delete-retained-volumes.
+    ENV_PRODUCTION: String(environment.production),
     ENV_REGION: environment.aws?.region ?? '',
     ENV_CLUSTER: environment.aws?.clusterName ?? '',
     ENV_NAMESPACE: environment.streaming.namespace,

@@ -75,13 +75,21 @@ def tagged_by_tagging_api(make, env: str) -> list[Leftover]:
     return found
 
 
+def data_volume_note(tags: dict[str, str]) -> str:
+    """Names the claim of a volume the EBS CSI driver made for a PersistentVolumeClaim (Kafka or ZooKeeper data)."""
+    claim = tags.get("kubernetes.io/created-for/pvc/name")
+    if not claim:
+        return ""
+    return f", data of claim {tags.get('kubernetes.io/created-for/pvc/namespace', '?')}/{claim}"
+
+
 def volumes(make, env: str, cluster: str) -> list[Leftover]:
     found = []
     for page in make("ec2").get_paginator("describe_volumes").paginate():
         for volume in page.get("Volumes", []):
             tags = tag_dict(volume.get("Tags"))
             if matches_env(tags, env) or matches_cluster(tags, cluster):
-                found.append(Leftover("ec2:volume", volume["VolumeId"], f"describe_volumes ({volume.get('State')})"))
+                found.append(Leftover("ec2:volume", volume["VolumeId"], f"describe_volumes ({volume.get('State')}){data_volume_note(tags)}"))
     return found
 
 
@@ -239,6 +247,9 @@ def main(argv: list[str]) -> int:
         print(f"LEFTOVERS for environment {args.env} in {args.region}:")
         for item in sorted(leftovers, key=lambda i: (i.kind, i.id)):
             print(f"  {item.kind:24} {item.id}   [{item.found_by}]")
+        if any("data of claim" in item.found_by for item in leftovers):
+            print("Volumes marked 'data of claim' hold Kafka or ZooKeeper data. A production environment keeps them when its")
+            print("stacks are destroyed; teardown.sh ENV --delete-retained-volumes deletes them on purpose.")
     else:
         print(f"no leftovers for environment {args.env} in {args.region}")
     return 1 if leftovers else 0

@@ -4,24 +4,30 @@
 #   2. with kubectl: deletes what is left in the app namespace that holds AWS resources (LoadBalancer Services,
 #      PersistentVolumeClaims) and waits until their load balancers' Services and PersistentVolumes are gone, so the
 #      cloud controller and the EBS CSI driver delete the ELBs and EBS volumes before the cluster goes;
+#      production (production: true in config) only, with --delete-retained-volumes: first switches the retained
+#      PersistentVolumes of the namespace (reclaim policy Retain) to Delete, naming each, so their volumes go too;
 #   3. destroys platform-<env> (target aws only);
 #   4. looks for leftovers tagged for the environment (find_leftovers.py) and exits 1 listing them by id.
 #
-# Usage: tools/terraform/teardown.sh ENV [--stacks-dir DIR] [--leftovers-only] [--yes]
-#   --stacks-dir DIR   use this synth output (with its local state) instead of synthesizing into cdktf.out
-#   --leftovers-only   skip the destroys, only look for leftovers
-#   --yes              do not ask for confirmation (CI, rehearsal); without it a terminal prompt asks first
+# Usage: tools/terraform/teardown.sh ENV [--stacks-dir DIR] [--leftovers-only] [--delete-retained-volumes] [--yes]
+#   --stacks-dir DIR            use this synth output (with its local state) instead of synthesizing into cdktf.out
+#   --leftovers-only            skip the destroys, only look for leftovers
+#   --delete-retained-volumes   production: delete the Kafka and ZooKeeper data volumes, which production keeps
+#                               when its stacks are destroyed; without it a production teardown refuses to start
+#                               (back up what you need first). Needs kubectl (and the AWS CLI for EKS).
+#   --yes                       do not ask for confirmation (CI, rehearsal); without it a terminal prompt asks first
 # Env: AWS_EMULATOR_ENDPOINT (rehearsal against moto), TF_TEARDOWN_USE_REGISTRY=1 (use providers from the
 # registry with the pinned versions instead of the local mirror; needs internet), AWS credentials as usual.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-usage="usage: teardown.sh ENV [--stacks-dir DIR] [--leftovers-only] [--yes]"
-env_name=""; stacks_dir=""; leftovers_only=0; assume_yes=0
+usage="usage: teardown.sh ENV [--stacks-dir DIR] [--leftovers-only] [--delete-retained-volumes] [--yes]"
+env_name=""; stacks_dir=""; leftovers_only=0; assume_yes=0; delete_retained=0
 while [ "$#" -gt 0 ]; do
   case "$1" in
     --stacks-dir) stacks_dir="${2:?--stacks-dir needs a directory}"; shift 2 ;;
     --leftovers-only) leftovers_only=1; shift ;;
+    --delete-retained-volumes) delete_retained=1; shift ;;
     --yes) assume_yes=1; shift ;;
     -*) tf_die "unknown option '$1' ($usage)" ;;
     *) [ -z "$env_name" ] || tf_die "one environment at a time ($usage)"; env_name="$1"; shift ;;
@@ -33,6 +39,21 @@ done
 info="$(cd "$REPO_ROOT" && node --import tsx tools/terraform/env-info.ts "$env_name")" || exit 2
 eval "$info"
 emulator="${AWS_EMULATOR_ENDPOINT:-}"
+
+# Production keeps its data volumes when its stacks are destroyed (StatefulSet claims and StorageClass: Retain).
+# Deleting them is a decision made on the command line, checked before anything is touched.
+if [ "$leftovers_only" = 0 ] && [ "$ENV_PRODUCTION" = true ]; then
+  if [ "$delete_retained" = 0 ]; then
+    tf_die "$env_name is a production environment: its Kafka and ZooKeeper volumes are kept when its stacks are destroyed. Back up what you need, then run again with --delete-retained-volumes to delete them with the environment. Nothing changed"
+  fi
+  if [ -z "$emulator" ]; then
+    command -v kubectl >/dev/null || tf_die "deleting the retained volumes of $env_name needs kubectl; nothing changed"
+    if [ "$ENV_TARGET" = aws ]; then command -v aws >/dev/null || tf_die "deleting the retained volumes of $env_name needs the AWS CLI (to reach the cluster); nothing changed"; fi
+  fi
+  tf_log "production environment $env_name: its retained PersistentVolumeClaims and data volumes WILL BE DELETED (--delete-retained-volumes)"
+elif [ "$delete_retained" = 1 ] && [ "$ENV_PRODUCTION" != true ]; then
+  tf_log "$env_name is not a production environment: its volumes are deleted with their claims anyway (--delete-retained-volumes changes nothing)"
+fi
 # The leftover check's venv is made first: the rehearsal's dead proxy below would stop pip as well.
 if [ "$ENV_TARGET" = aws ]; then boto3_bin="$(bash "$TF_TOOLS_DIR/venv.sh" boto3 "$BOTO3_PIP_SPEC")"; fi
 if [ -n "$emulator" ]; then
@@ -42,7 +63,9 @@ fi
 
 if [ "$leftovers_only" = 0 ] && [ "$assume_yes" = 0 ]; then
   [ -t 0 ] || tf_die "refusing to destroy $env_name without a terminal to confirm; pass --yes"
-  read -r -p "Destroy every stack of environment '$env_name'? Type the environment name to confirm: " answer
+  question="Destroy every stack of environment '$env_name'"
+  [ "$delete_retained" = 1 ] && [ "$ENV_PRODUCTION" = true ] && question="$question AND DELETE ITS RETAINED DATA VOLUMES"
+  read -r -p "$question? Type the environment name to confirm: " answer
   [ "$answer" = "$env_name" ] || tf_die "not confirmed; nothing changed"
 fi
 
@@ -85,6 +108,23 @@ if [ "$leftovers_only" = 0 ]; then
     (cd "$dir" && "$TF" destroy -auto-approve -input=false -no-color) || tf_die "destroy of $1 failed (see above)"
   }
 
+  # Production, with --delete-retained-volumes: the PersistentVolumes of the namespace's claims have reclaim policy
+  # Retain. Switched to Delete, each is deleted with its volume (by the EBS CSI driver) once its claim is gone, which
+  # the namespace deletion and the PVC deletion below see to. Uses the caller's kubectl command, k.
+  delete_retained_volumes() {
+    local listing pv policy claim handle count=0
+    listing="$("${k[@]}" get pv -o jsonpath="{range .items[?(@.spec.claimRef.namespace==\"$ENV_NAMESPACE\")]}{.metadata.name} {.spec.persistentVolumeReclaimPolicy} {.spec.claimRef.name} {.spec.csi.volumeHandle}{\"\\n\"}{end}")" \
+      || tf_die "cannot list the PersistentVolumes of $ENV_NAMESPACE; retained volumes NOT deleted, platform-$env_name NOT destroyed"
+    while read -r pv policy claim handle; do
+      [ -n "$pv" ] && [ "$policy" = Retain ] || continue
+      tf_log "DELETING retained volume: PersistentVolume $pv (claim $ENV_NAMESPACE/$claim, volume ${handle:-unknown})"
+      "${k[@]}" patch pv "$pv" --type merge -p '{"spec":{"persistentVolumeReclaimPolicy":"Delete"}}' >/dev/null \
+        || tf_die "cannot switch PersistentVolume $pv to reclaim policy Delete; platform-$env_name NOT destroyed"
+      count=$((count + 1))
+    done <<<"$listing"
+    tf_log "production: $count retained volume(s) of namespace $ENV_NAMESPACE set to be deleted with their claims"
+  }
+
   # Step 2: what Kubernetes made in AWS on its own. Needs kubectl and credentials for the cluster.
   clean_namespace_with_kubectl() {
     if [ -n "$emulator" ]; then tf_log "emulator: no Kubernetes API to clean"; return; fi
@@ -96,13 +136,20 @@ if [ "$leftovers_only" = 0 ]; then
     if [ "$ENV_TARGET" = aws ]; then
       command -v aws >/dev/null || { tf_log "AWS CLI not found: cannot reach the cluster with kubectl; skipped"; return; }
       kubeconfig="$(mktemp)"
-      aws eks update-kubeconfig --name "$ENV_CLUSTER" --region "$ENV_REGION" --kubeconfig "$kubeconfig" >/dev/null 2>&1 \
-        || { tf_log "cluster $ENV_CLUSTER not reachable; skipped"; rm -f "$kubeconfig"; return; }
+      if ! aws eks update-kubeconfig --name "$ENV_CLUSTER" --region "$ENV_REGION" --kubeconfig "$kubeconfig" >/dev/null 2>&1; then
+        rm -f "$kubeconfig"
+        # The retained volumes are deleted through the cluster: without it they would outlive the platform silently.
+        [ "$delete_retained" = 1 ] && [ "$ENV_PRODUCTION" = true ] \
+          && tf_die "cluster $ENV_CLUSTER not reachable: cannot delete the retained volumes; platform-$env_name NOT destroyed (run again once the cluster answers)"
+        tf_log "cluster $ENV_CLUSTER not reachable; skipped"
+        return
+      fi
       context_args=(--kubeconfig "$kubeconfig")
     else
       context_args=(--context "$ENV_KUBE_CONTEXT")
     fi
     local k=(kubectl "${context_args[@]}" --request-timeout=30s)
+    if [ "$delete_retained" = 1 ] && [ "$ENV_PRODUCTION" = true ]; then delete_retained_volumes; fi
     if "${k[@]}" get namespace "$ENV_NAMESPACE" >/dev/null 2>&1; then
       local services
       services="$("${k[@]}" -n "$ENV_NAMESPACE" get services -o jsonpath='{range .items[?(@.spec.type=="LoadBalancer")]}{.metadata.name}{"\n"}{end}')"
