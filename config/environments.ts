@@ -63,6 +63,7 @@ export const ENVIRONMENTS: readonly EnvironmentEntry[] = [
       logRetentionDays: 90,
     },
     streaming: {
+      nodeRuntimeImage: { reference: DEFAULTS.streaming.nodeRuntimeImage, reason: DIGEST_NOT_READ },
       zookeeper: { image: { reference: DEFAULTS.streaming.zookeeper.image, reason: DIGEST_NOT_READ } },
       kafka: { image: { reference: DEFAULTS.streaming.kafka.image, reason: DIGEST_NOT_READ }, externalAccess: true },
     },
@@ -73,10 +74,12 @@ export const ENVIRONMENTS: readonly EnvironmentEntry[] = [
     name: 'local',
     production: false,
     target: 'local',
-    local: { kubeconfigContext: 'kind-airline' },
+    // The cluster of `npm run k8s:up` (tools/k8s) and the images built there (tools/k8s/lib.sh names them).
+    local: { kubeconfigPath: '/var/lib/airline-k8s/admin.kubeconfig', kubeconfigContext: 'airline-local' },
     streaming: {
-      zookeeper: { storageGiB: 1 },
-      kafka: { storageGiB: 5 },
+      nodeRuntimeImage: 'localhost/airline/node:20',
+      zookeeper: { image: 'localhost/airline/zookeeper:3.8.4', heapMb: 256, storageGiB: 1 },
+      kafka: { image: 'localhost/airline/kafka:3.9.2', heapMb: 512, storageGiB: 5 },
     },
     tags: { owner: platformTeam, 'expires-at': '2027-12-31' },
     stateBackend: { kind: 'local' },

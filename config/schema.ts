@@ -118,6 +118,11 @@ export interface PredictionInput {
 
 export interface StreamingInput {
   namespace?: string;
+  /**
+   * The image that runs the bundled Node programs (the predictor, the topics Job, the brokers' rack lookup): any
+   * image with Node 20 on PATH. Default the official node:20 image; the `local` environment names the one built here.
+   */
+  nodeRuntimeImage?: ImageInput;
   zookeeper?: ZooKeeperInput;
   kafka?: KafkaInput;
   topics?: TopicSpec[];
@@ -193,6 +198,7 @@ export interface AwsPlatform {
 
 export interface StreamingConfig {
   namespace: string;
+  nodeRuntimeImage: string;
   /** Images are the references alone (their reasons are for the reviewers of the config). */
   zookeeper: Required<Omit<ZooKeeperInput, 'image'>> & { image: string };
   kafka: Required<Omit<KafkaInput, 'externalDomain' | 'image'>> & { externalDomain: string; image: string };
@@ -236,6 +242,7 @@ export const DEFAULTS = {
   local: { kubeconfigPath: '~/.kube/config' },
   streaming: {
     namespace: 'kafka',
+    nodeRuntimeImage: 'node:20.19-alpine',
     zookeeper: { replicas: 3, image: 'zookeeper:3.8.4', heapMb: 512, storageGiB: 10 },
     kafka: {
       brokers: 3,

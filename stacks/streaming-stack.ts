@@ -87,6 +87,7 @@ export class StreamingStack extends TerraformStack {
     this.kafka = new KafkaCluster(this, 'kafka', {
       namespace: this.namespace,
       zookeeperConnect: this.zookeeper.connectString,
+      nodeRuntimeImage: streaming.nodeRuntimeImage,
       brokers: streaming.kafka.brokers,
       image: streaming.kafka.image,
       heapMb: streaming.kafka.heapMb,
@@ -124,6 +125,7 @@ export class StreamingStack extends TerraformStack {
       bootstrap: this.bootstrapAddress,
       topics: streaming.topics,
       expectedBrokers: this.kafka.brokerCount,
+      nodeRuntimeImage: streaming.nodeRuntimeImage,
       dependsOn: [this.kafka.statefulSet, this.bootstrap.service],
     });
 
@@ -137,6 +139,7 @@ export class StreamingStack extends TerraformStack {
       maxReplicas: streaming.prediction.maxReplicas,
       deliveryMode: streaming.prediction.mode,
       image: streaming.prediction.image,
+      nodeRuntimeImage: streaming.nodeRuntimeImage,
       topics: TOPIC_NAMES,
       strictPlacement: this.strictPlacement,
       labels,

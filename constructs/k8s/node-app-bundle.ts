@@ -6,12 +6,13 @@ import { buildSync, version as esbuildVersion } from 'esbuild';
 import { AssetType, Fn, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
+import { DEFAULTS } from '../../config/schema';
 
 /** Kubernetes refuses a ConfigMap whose data and binaryData together exceed 1 MiB. */
 export const CONFIG_MAP_MAX_BYTES = 1024 * 1024;
 
-/** The official Node image, pinned: the bundle needs nothing but node itself. */
-export const NODE_APP_IMAGE = 'node:20.19-alpine';
+/** The official Node image, pinned (config/schema.ts DEFAULTS): the bundle needs nothing but node itself. */
+export const NODE_APP_IMAGE: string = DEFAULTS.streaming.nodeRuntimeImage;
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;

@@ -30,6 +30,8 @@ export interface ExternalListenerProps {
 
 export interface KafkaClusterProps {
   readonly namespace: string;
+  /** Image of the rack lookup init container (a bundled Node program); default NODE_APP_IMAGE. */
+  readonly nodeRuntimeImage?: string;
   /** ZooKeeper connect string (ZooKeeperEnsemble.connectString). */
   readonly zookeeperConnect: string;
   readonly brokers?: number;
@@ -100,7 +102,19 @@ fi
   echo "advertised.listeners=\${advertised}"
 } >> "$config"
 mkdir -p "$LOG_DIRS"
-exec "$KAFKA_HOME/bin/kafka-server-start.sh" "$config"
+# The JVM directly, not the release's bin/ scripts: images built from the Maven jars have only $KAFKA_HOME/libs.
+# shellcheck disable=SC2086 # KAFKA_HEAP_OPTS and KAFKA_JVM_OPTS hold several flags
+exec java $KAFKA_HEAP_OPTS \${KAFKA_JVM_OPTS:-} -Dlog4j.configuration="file:$LOG4J_CONFIG" \
+  -cp "$KAFKA_HOME/libs/*" kafka.Kafka "$config"
+`;
+
+/** Brokers log to the console only: Kubernetes keeps container output. */
+export const BROKER_LOG4J_PROPERTIES = `log4j.rootLogger=INFO, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.request.logger=WARN
+log4j.logger.state.change.logger=INFO
 `;
 
 /**
@@ -111,7 +125,7 @@ export const BROKER_READY_SCRIPT = `#!/bin/bash
 set -u
 ordinal="\${HOSTNAME##*-}"
 # Only this broker's line matters; the tool's exit status also reflects other brokers, so it is ignored.
-output="$(KAFKA_HEAP_OPTS="-Xmx96m -Xms32m" "$KAFKA_HOME/bin/kafka-broker-api-versions.sh" \\
+output="$(java -Xmx96m -Xms32m -cp "$KAFKA_HOME/libs/*" kafka.admin.BrokerApiVersionsCommand \\
   --bootstrap-server "localhost:\${INTERNAL_PORT}" 2>/dev/null || true)"
 grep -q "(id: \${ordinal} rack: " <<<"$output"
 `;
@@ -220,6 +234,7 @@ export class KafkaCluster extends Construct {
         'server.properties': this.serverProperties,
         'start-broker.sh': escapeTerraformTemplate(START_BROKER_SCRIPT),
         'broker-ready.sh': escapeTerraformTemplate(BROKER_READY_SCRIPT),
+        'log4j.properties': BROKER_LOG4J_PROPERTIES,
       },
     });
 
@@ -238,6 +253,7 @@ export class KafkaCluster extends Construct {
       namespace: props.namespace,
       name: `${name}-broker`,
       labels: this.podLabels,
+      nodeRuntimeImage: props.nodeRuntimeImage,
     });
 
     const placement = podPlacement({ matchLabels: this.podLabels, strict: props.strictPlacement ?? d.strictPlacement });
@@ -246,6 +262,7 @@ export class KafkaCluster extends Construct {
       { name: 'KAFKA_HEAP_OPTS', value: `-Xmx${heapMb}m -Xms${heapMb}m` },
       { name: 'KAFKA_HOME', value: d.kafkaHome },
       { name: 'BASE_CONFIG', value: `${CONFIG_DIR}/server.properties` },
+      { name: 'LOG4J_CONFIG', value: `${CONFIG_DIR}/log4j.properties` },
       { name: 'RUN_DIR', value: RUN_DIR },
       { name: 'LOG_DIRS', value: `${DATA_DIR}/logs` },
       { name: 'HEADLESS_DOMAIN', value: headlessDomain },

@@ -11,6 +11,8 @@ import { nonRootPodSecurityContext, restrictedContainerSecurityContext } from '.
 
 export interface KafkaTopicsProps {
   readonly namespace: string;
+  /** Image that runs the bundled Node program (NodeAppBundle); default NODE_APP_IMAGE, the official Node 20 image. */
+  readonly nodeRuntimeImage?: string;
   /** Bootstrap address inside the cluster (BootstrapVip.bootstrapAddress). */
   readonly bootstrap: string;
   readonly topics: ReadonlyArray<Required<TopicSpec>>;
@@ -93,6 +95,7 @@ export class KafkaTopics extends Construct {
       name: 'topic-provisioner',
       namespace: props.namespace,
       labels,
+      image: props.nodeRuntimeImage,
     });
     this.specJson = topicsSpecJson(props.topics);
     this.specHash = createHash('sha256')

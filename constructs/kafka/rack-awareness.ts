@@ -12,6 +12,8 @@ import type {
 
 export interface BrokerRackAwarenessProps {
   readonly namespace: string;
+  /** Image that runs the bundled Node program (NodeAppBundle); default NODE_APP_IMAGE, the official Node 20 image. */
+  readonly nodeRuntimeImage?: string;
   /** Prefix of the service account and cluster-wide RBAC names. */
   readonly name?: string;
   readonly labels?: Record<string, string>;
@@ -73,6 +75,7 @@ export class BrokerRackAwareness extends Construct {
       name: 'node-zone',
       namespace: props.namespace,
       labels,
+      image: props.nodeRuntimeImage,
     });
     this.podAnnotations = { ...this.bundle.podAnnotations };
 

@@ -33,6 +33,8 @@ export interface ContainerResources {
 
 export interface PredictionServiceProps {
   readonly namespace: string;
+  /** Image that runs the bundled Node program (NodeAppBundle); default NODE_APP_IMAGE, the official Node 20 image. */
+  readonly nodeRuntimeImage?: string;
   /** In-cluster bootstrap address, e.g. `kafka-bootstrap.kafka.svc:9092`. */
   readonly bootstrap: string;
   /** Partition count of the input topic: more consumers than partitions would sit idle. */
@@ -138,6 +140,7 @@ export class PredictionService extends Construct {
         name: this.name,
         namespace: props.namespace,
         labels,
+        image: props.nodeRuntimeImage,
       });
     }
     const modelVolume = { name: 'model', configMap: { name: this.modelConfigMap.metadata.name, defaultMode: '0444' } };

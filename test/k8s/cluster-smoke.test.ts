@@ -110,21 +110,26 @@ describe('local Kubernetes cluster', () => {
     await kubectl.ok(['-n', ns, 'rollout', 'status', 'deployment/echo', '--timeout=120s']);
     const service = await kubectl.json(['-n', ns, 'get', 'service', 'echo']);
     const host = `echo.${ns}.svc.cluster.local`;
-    await kubectl.apply(
-      commandPod({
-        name: 'client',
-        namespace: ns,
-        image: cluster.images.node,
-        command: ['bash', '-c', `getent hosts ${host} && node -e "${fetchScript(`http://${host}/`, 30)}"`],
-      }),
-    );
-    const output = await kubectl.podOutput(ns, 'client');
-    const [resolved, ...answers] = output.trim().split('\n');
-    assert.equal(resolved.split(/\s+/)[0], service.spec.clusterIP, 'DNS answers the Service address');
     const pods = (await kubectl.json<{ items: any[] }>(['-n', ns, 'get', 'pods', '-l', 'app=echo'])).items.map((p) => p.metadata.name);
-    assert.equal(answers.length, 30);
-    for (const answer of answers) assert.ok(pods.includes(answer), `answer '${answer}' comes from an endpoint pod`);
-    assert.equal(new Set(answers).size, 2, 'both endpoints answered');
+    // Endpoints reach each node's kube-proxy a moment after the rollout: a client pod per attempt until both answer.
+    let attempt = 0;
+    const answered = await eventually('both endpoints answering through the Service', async () => {
+      const name = `client-${attempt++}`;
+      await kubectl.apply(
+        commandPod({
+          name,
+          namespace: ns,
+          image: cluster.images.node,
+          command: ['bash', '-c', `getent hosts ${host} && node -e "${fetchScript(`http://${host}/`, 20)}"`],
+        }),
+      );
+      const [resolved, ...answers] = (await kubectl.podOutput(ns, name)).trim().split('\n');
+      assert.equal(resolved.split(/\s+/)[0], service.spec.clusterIP, 'DNS answers the Service address');
+      assert.equal(answers.length, 20);
+      for (const answer of answers) assert.ok(pods.includes(answer), `answer '${answer}' comes from an endpoint pod`);
+      return new Set(answers).size === 2 ? answers : undefined;
+    }, 90_000, 2_000);
+    assert.equal(new Set(answered).size, 2, 'both endpoints answered');
   });
 
   it('binds a claim from the default StorageClass and keeps its data across a pod restart', async () => {
@@ -232,7 +237,9 @@ spec:
       await kubectl.apply(commandPod({ name, namespace: ns, image: cluster.images.node, labels: { role }, command: ['node', '-e', fetchScript(url, 1)] }));
       return (await kubectl.podOutput(ns, name)).trim();
     };
-    assert.match(await probe('before', 'other'), /^target-/, 'reachable without a policy');
+    // Reachable without a policy, once the endpoint has reached kube-proxy.
+    let warmup = 0;
+    await eventually('the target reachable before any policy', async () => ((await probe(`before-${warmup++}`, 'other')).startsWith('target-') ? true : undefined), 90_000, 1_000);
     await kubectl.apply(`apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: { name: default-deny, namespace: ${ns} }

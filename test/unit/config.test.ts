@@ -23,9 +23,10 @@ function awsEnvironment(): Mutable {
 /** A made-up digest for tests (the shipped config never invents one). */
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
 
-/** Production pins images by digest: adds pinned Kafka and ZooKeeper images where a test left them out. */
+/** Production pins images by digest: adds pinned Node, Kafka and ZooKeeper images where a test left them out. */
 function pinImages(environment: Mutable): Mutable {
   environment.streaming ??= {};
+  environment.streaming.nodeRuntimeImage ??= `node:20.19-alpine@${DIGEST}`;
   environment.streaming.zookeeper = { image: `zookeeper:3.8.4@${DIGEST}`, ...environment.streaming.zookeeper };
   environment.streaming.kafka = { image: `apache/kafka:3.9.1@${DIGEST}`, ...environment.streaming.kafka };
   return environment;
@@ -215,12 +216,12 @@ test('defaults come from DEFAULTS and subnets are carved from the VPC CIDR', () 
   assert.deepEqual(resolved.tags, { owner: 'team-a', 'expires-at': '2027-01-31', environment: 'team', project: 'airline-streaming', 'managed-by': 'cdktf' });
 });
 
-test('the shipped environments are dev, staging, prod (aws) and local (kind-airline) and all validate; only prod is production', () => {
+test('the shipped environments are dev, staging, prod (aws) and local (the k8s:up cluster) and all validate; only prod is production', () => {
   const environments = loadEnvironments({});
   assert.deepEqual(environments.map((environment) => [environment.name, environment.target, environment.production]),
     [['dev', 'aws', false], ['staging', 'aws', false], ['prod', 'aws', true], ['local', 'local', false]]);
   const local = environments.find((environment) => environment.name === 'local');
-  assert.equal(local?.local?.kubeconfigContext, 'kind-airline');
+  assert.equal(local?.local?.kubeconfigContext, 'airline-local');
   assert.equal(local?.aws, undefined);
   for (const environment of environments.filter((candidate) => candidate.target === 'aws')) {
     assert.ok(!environment.aws?.adminCidrs.includes('0.0.0.0/0'), `${environment.name} must not be open to the internet`);
@@ -456,6 +457,9 @@ test('production: the default images are held to the same rule when an environme
   const issues = imageIssues(true, (s) => { delete s.zookeeper; });
   assert.deepEqual(issues.map((issue) => issue.slice(0, issue.indexOf(':', issue.indexOf('field')))), ['config error in environment "live", field streaming.zookeeper.image']);
   assert.match(issues[0], /the default image "zookeeper:3\.8\.4" is not pinned by digest.*Fix: set streaming\.zookeeper\.image to zookeeper:3\.8\.4@sha256:<digest>/);
+  // The image that runs the bundled Node programs too.
+  assert.match(imageIssues(true, (s) => { delete s.nodeRuntimeImage; }).join('\n'),
+    /field streaming\.nodeRuntimeImage: the default image "node:20\.19-alpine" is not pinned by digest/);
 });
 
 test('production: an image entry with a written reason is accepted without a digest; a poor reason is not', () => {

@@ -12,20 +12,37 @@ import { parseNodeZoneEnv, rackFromLabels, writeNodeRack } from '../../construct
 import { bundleNodeEntry } from '../../constructs/k8s/node-app-bundle';
 import { makeTempDir } from '../harness/synth';
 
-/** A fake $KAFKA_HOME whose kafka-server-start.sh prints the config it was given. */
-function fakeKafkaHome(apiVersionsOutput: string, apiVersionsExit = 0): string {
-  const home = makeTempDir('kafka-home');
-  mkdirSync(join(home, 'bin'));
-  const start = join(home, 'bin', 'kafka-server-start.sh');
-  writeFileSync(start, '#!/bin/sh\ncat "$1"\n');
-  const apiVersions = join(home, 'bin', 'kafka-broker-api-versions.sh');
+/**
+ * A stand-in `java` on PATH: for kafka.Kafka it prints the broker config it was given (the last argument), for
+ * BrokerApiVersionsCommand the given metadata and exit code; it fails on any other class or a classpath outside
+ * $KAFKA_HOME/libs.
+ */
+function fakeJavaPath(apiVersionsOutput: string, apiVersionsExit = 0): string {
+  const bin = makeTempDir('fake-java');
   writeFileSync(
-    apiVersions,
-    `#!/bin/sh\necho "heap=$KAFKA_HEAP_OPTS args=$*" >&2\ncat <<'OUT'\n${apiVersionsOutput}\nOUT\nexit ${apiVersionsExit}\n`,
+    join(bin, 'java'),
+    `#!/bin/bash
+cp=""; main=""; args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -cp) cp="$2"; shift 2 ;;
+    -*) shift ;;
+    *) if [ -z "$main" ]; then main="$1"; else args+=("$1"); fi; shift ;;
+  esac
+done
+[ "$cp" = "$KAFKA_HOME/libs/*" ] || { echo "classpath $cp" >&2; exit 90; }
+case "$main" in
+  kafka.Kafka) cat "\${args[-1]}" ;;
+  kafka.admin.BrokerApiVersionsCommand) cat <<'OUT'
+${apiVersionsOutput}
+OUT
+    exit ${apiVersionsExit} ;;
+  *) echo "unexpected main class $main" >&2; exit 91 ;;
+esac
+`,
   );
-  chmodSync(start, 0o755);
-  chmodSync(apiVersions, 0o755);
-  return home;
+  chmodSync(join(bin, 'java'), 0o755);
+  return `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`;
 }
 
 function runStart(env: Record<string, string>): { status: number | null; config: Map<string, string>; stderr: string } {
@@ -36,15 +53,17 @@ function runStart(env: Record<string, string>): { status: number | null; config:
   mkdirSync(join(dir, 'run'));
   const result = spawnSync('bash', [script], {
     env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      PATH: fakeJavaPath(''),
       BASE_CONFIG: join(dir, 'base.properties'),
+      LOG4J_CONFIG: join(dir, 'log4j.properties'),
+      KAFKA_HEAP_OPTS: '-Xmx512m -Xms512m',
       RUN_DIR: join(dir, 'run'),
       LOG_DIRS: join(dir, 'data', 'logs'),
       HEADLESS_DOMAIN: 'kafka-headless.kafka.svc.cluster.local',
       INTERNAL_PORT: '9092',
       FALLBACK_RACK: 'no-zone',
       RACK_FILE: join(dir, 'rack'),
-      KAFKA_HOME: fakeKafkaHome(''),
+      KAFKA_HOME: '/opt/kafka',
       ...env,
     },
     encoding: 'utf8',
@@ -88,7 +107,7 @@ function runReady(hostname: string, output: string, toolExit = 0): { status: num
   const script = join(dir, 'broker-ready.sh');
   writeFileSync(script, BROKER_READY_SCRIPT);
   const result = spawnSync('bash', [script], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOSTNAME: hostname, INTERNAL_PORT: '9092', KAFKA_HOME: fakeKafkaHome(output, toolExit) },
+    env: { PATH: fakeJavaPath(output, toolExit), HOSTNAME: hostname, INTERNAL_PORT: '9092', KAFKA_HOME: '/opt/kafka' },
     encoding: 'utf8',
   });
   return { status: result.status, stderr: result.stderr };

@@ -199,3 +199,32 @@ test('the app (main.ts) writes a streaming stack for every environment', () => {
     assert.deepEqual(dataSourcesOfType(stack, 'terraform_remote_state'), []);
   }
 });
+
+/** Every container and init container image in a synthesized stack. */
+function containerImages(stack: StackJson): string[] {
+  const images: string[] = [];
+  const visit = (value: unknown, key?: string): void => {
+    if (Array.isArray(value)) value.forEach((item) => visit(item, key));
+    else if (value && typeof value === 'object') {
+      if ((key === 'container' || key === 'init_container') && typeof (value as Json).image === 'string') images.push((value as Json).image);
+      for (const [childKey, child] of Object.entries(value)) visit(child, childKey);
+    }
+  };
+  for (const resource of allResources(stack)) visit(resource.config);
+  return images;
+}
+
+test('local runs only the images built by tools/k8s; the AWS environments only official ones', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const info = execFileSync('bash', ['tools/k8s/info.sh'], { encoding: 'utf8' });
+  const built = new Set(info.split('\n').filter((line) => line.startsWith('image.')).map((line) => line.slice(line.indexOf('=') + 1)));
+  const local = containerImages(synthesized.get('local')!);
+  // Brokers, their rack lookup, ZooKeeper, the topics Job and the predictor.
+  assert.ok(local.length >= 5, local.join(', '));
+  for (const image of local) assert.ok(built.has(image), `${image} is not an image tools/k8s builds (${[...built].join(', ')})`);
+  for (const environment of awsEnvironments) {
+    for (const image of containerImages(synthesized.get(environment.name)!)) {
+      assert.ok(!image.startsWith('localhost/'), `${environment.name} runs ${image}`);
+    }
+  }
+});

@@ -23,7 +23,7 @@ function environment(name: string, production: boolean) {
   const reason = 'test environment, never deployed';
   return {
     name, production, target: 'local', local: { kubeconfigContext: `kind-${name}` }, tags: { owner: 'team-a', 'expires-at': '2027-01-31' },
-    streaming: { zookeeper: { image: { reference: 'zookeeper:3.8.4', reason } }, kafka: { image: { reference: 'apache/kafka:3.9.1', reason } } },
+    streaming: { nodeRuntimeImage: { reference: 'node:20.19-alpine', reason }, zookeeper: { image: { reference: 'zookeeper:3.8.4', reason } }, kafka: { image: { reference: 'apache/kafka:3.9.1', reason } } },
   };
 }
 

@@ -14,6 +14,7 @@ export function environmentShellInfo(environment: ResolvedEnvironment): Record<s
     ENV_CLUSTER: environment.aws?.clusterName ?? '',
     ENV_NAMESPACE: environment.streaming.namespace,
     ENV_KUBE_CONTEXT: environment.local?.kubeconfigContext ?? '',
+    ENV_KUBECONFIG: environment.local?.kubeconfigPath ?? '',
     ENV_STATE_BACKEND: environment.stateBackend.kind,
   };
 }

@@ -66,12 +66,26 @@ provider_version_args() {
 }
 
 # Makes sure the CLI and the providers are there: builds them, or with AIRLINE_TF_CLI_CONFIG only the CLI.
+# With provider names (e.g. `ensure_cli_and_providers kubernetes`) only those are built: a local environment's
+# streaming stack needs no AWS provider, whose cold build is by far the longest.
 ensure_cli_and_providers() {
   if [ -n "${AIRLINE_TF_CLI_CONFIG:-}" ]; then
     [ -f "$AIRLINE_TF_CLI_CONFIG" ] || tf_die "AIRLINE_TF_CLI_CONFIG=$AIRLINE_TF_CLI_CONFIG does not exist"
     [ -n "${AIRLINE_TF_PROVIDER_VERSIONS:-}" ] || tf_die "AIRLINE_TF_CLI_CONFIG needs AIRLINE_TF_PROVIDER_VERSIONS (e.g. \"aws=6.25.0 kubernetes=2.38.0\")"
     bash "$TF_TOOLS_DIR/build.sh" --only tofu >&2
+  elif [ "$#" -gt 0 ]; then
+    bash "$TF_TOOLS_DIR/build.sh" --only tofu >&2
+    local provider
+    for provider in "$@"; do bash "$TF_TOOLS_DIR/build.sh" --only "$provider" >&2; done
   else
     bash "$TF_TOOLS_DIR/build.sh" >&2
   fi
+}
+
+# kubectl for the scripts: the one on PATH, else the one tools/k8s builds (same release as the local cluster).
+kubectl_command() {
+  if command -v kubectl >/dev/null; then echo kubectl; return; fi
+  local built
+  built="$(bash "$REPO_ROOT/tools/k8s/info.sh" | sed -n 's/^kubectl=//p')"
+  [ -x "$built" ] && echo "$built"
 }

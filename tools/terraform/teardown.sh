@@ -39,6 +39,12 @@ done
 info="$(cd "$REPO_ROOT" && node --import tsx tools/terraform/env-info.ts "$env_name")" || exit 2
 eval "$info"
 emulator="${AWS_EMULATOR_ENDPOINT:-}"
+# kubectl with the cluster's context: set here for a cluster environment, by clean_namespace_with_kubectl for EKS.
+k=()
+if [ "$ENV_TARGET" != aws ] && [ -n "$(kubectl_command)" ]; then
+  k=("$(kubectl_command)" --context "$ENV_KUBE_CONTEXT" --request-timeout=30s)
+  [ -n "$ENV_KUBECONFIG" ] && k+=(--kubeconfig "${ENV_KUBECONFIG/#\~/$HOME}")
+fi
 
 # Production keeps its data volumes when its stacks are destroyed (StatefulSet claims and StorageClass: Retain).
 # Deleting them is a decision made on the command line, checked before anything is touched.
@@ -47,7 +53,7 @@ if [ "$leftovers_only" = 0 ] && [ "$ENV_PRODUCTION" = true ]; then
     tf_die "$env_name is a production environment: its Kafka and ZooKeeper volumes are kept when its stacks are destroyed. Back up what you need, then run again with --delete-retained-volumes to delete them with the environment. Nothing changed"
   fi
   if [ -z "$emulator" ]; then
-    command -v kubectl >/dev/null || tf_die "deleting the retained volumes of $env_name needs kubectl; nothing changed"
+    [ -n "$(kubectl_command)" ] || tf_die "deleting the retained volumes of $env_name needs kubectl; nothing changed"
     if [ "$ENV_TARGET" = aws ]; then command -v aws >/dev/null || tf_die "deleting the retained volumes of $env_name needs the AWS CLI (to reach the cluster); nothing changed"; fi
   fi
   tf_log "production environment $env_name: its retained PersistentVolumeClaims and data volumes WILL BE DELETED (--delete-retained-volumes)"
@@ -76,7 +82,7 @@ if [ "$leftovers_only" = 0 ]; then
     (cd "$REPO_ROOT" && node --import tsx main.ts >/dev/null) || tf_die "synth failed; nothing destroyed"
   fi
   if [ -z "${TF_TEARDOWN_USE_REGISTRY:-}" ]; then
-    ensure_cli_and_providers
+    if [ "$ENV_TARGET" = aws ]; then ensure_cli_and_providers; else ensure_cli_and_providers kubernetes; fi
     export TF_CLI_CONFIG_FILE="$TF_CLI_CONFIG"
   fi
   TF="${TF_BINARY:-$TOFU_BIN}"
@@ -128,7 +134,8 @@ if [ "$leftovers_only" = 0 ]; then
   # Step 2: what Kubernetes made in AWS on its own. Needs kubectl and credentials for the cluster.
   clean_namespace_with_kubectl() {
     if [ -n "$emulator" ]; then tf_log "emulator: no Kubernetes API to clean"; return; fi
-    if ! command -v kubectl >/dev/null; then
+    local kubectl_bin; kubectl_bin="$(kubectl_command)"
+    if [ -z "$kubectl_bin" ]; then
       tf_log "kubectl not found: relying on the Kubernetes provider's destroy (it deletes the Services and the namespace, and so its PVCs) and on the leftover scan below"
       return
     fi
@@ -145,10 +152,8 @@ if [ "$leftovers_only" = 0 ]; then
         return
       fi
       context_args=(--kubeconfig "$kubeconfig")
-    else
-      context_args=(--context "$ENV_KUBE_CONTEXT")
+      k=("$kubectl_bin" "${context_args[@]}" --request-timeout=30s)
     fi
-    local k=(kubectl "${context_args[@]}" --request-timeout=30s)
     if [ "$delete_retained" = 1 ] && [ "$ENV_PRODUCTION" = true ]; then delete_retained_volumes; fi
     if "${k[@]}" get namespace "$ENV_NAMESPACE" >/dev/null 2>&1; then
       local services
@@ -178,7 +183,25 @@ fi
 
 if [ "$ENV_TARGET" != aws ]; then
   echo "environment $env_name has target $ENV_TARGET: no AWS resources to look for"
-  exit 0
+  # The leftover report of a cluster environment: what of the project is still in its Kubernetes cluster.
+  [ "${#k[@]}" -gt 0 ] || { echo "leftovers in the cluster: not checked (no kubectl or cluster)"; exit 0; }
+  left=0
+  if "${k[@]}" get namespace "$ENV_NAMESPACE" >/dev/null 2>&1; then
+    echo "LEFTOVER namespace $ENV_NAMESPACE"; left=1
+    for kind in pods services persistentvolumeclaims; do
+      for name in $("${k[@]}" -n "$ENV_NAMESPACE" get "$kind" -o name 2>/dev/null); do echo "LEFTOVER $ENV_NAMESPACE/$name"; done
+    done
+  fi
+  for pv in $("${k[@]}" get pv -o jsonpath="{range .items[?(@.spec.claimRef.namespace==\"$ENV_NAMESPACE\")]}{.metadata.name}{\"\\n\"}{end}" 2>/dev/null); do
+    echo "LEFTOVER persistentvolume/$pv (claim in $ENV_NAMESPACE)"; left=1
+  done
+  for name in $("${k[@]}" get clusterroles,clusterrolebindings -l app.kubernetes.io/part-of=airline-streaming -o name 2>/dev/null); do
+    echo "LEFTOVER $name"; left=1
+  done
+  if [ "$left" = 0 ]; then
+    echo "leftovers in the cluster: none (checked: namespace $ENV_NAMESPACE, its pods, Services and PersistentVolumeClaims, PersistentVolumes claimed from it, the project's cluster roles and bindings)"
+  fi
+  exit "$left"
 fi
 endpoint_args=()
 if [ -n "$emulator" ]; then
