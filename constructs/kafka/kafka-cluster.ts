@@ -91,7 +91,10 @@ set -euo pipefail
 ordinal="\${HOSTNAME##*-}"
 rack="$(tr -d '[:space:]' 2>/dev/null < "$RACK_FILE" || true)"
 config="$RUN_DIR/server.properties"
+# A restarted container finds the previous copy (read-only, as the ConfigMap's files are): replace it.
+rm -f "$config"
 cp "$BASE_CONFIG" "$config"
+chmod u+w "$config"
 advertised="INTERNAL://\${HOSTNAME}.\${HEADLESS_DOMAIN}:\${INTERNAL_PORT}"
 if [ -n "\${EXTERNAL_HOST_TEMPLATE:-}" ]; then
   advertised="\${advertised},EXTERNAL://\${EXTERNAL_HOST_TEMPLATE//\\{id\\}/$ordinal}:\${EXTERNAL_PORT}"

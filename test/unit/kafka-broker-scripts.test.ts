@@ -42,6 +42,7 @@ esac
 `,
   );
   chmodSync(join(bin, 'java'), 0o755);
+  chmodSync(bin, 0o755); // also for the unprivileged user of the restart test
   return `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`;
 }
 
@@ -214,4 +215,40 @@ test('node-zone bundle (what the init container runs) works as a standalone file
   const bad = spawnSync(process.execPath, [script], { cwd: dir, env: { PATH: env.PATH, RACK_FILE: join(dir, 'other') }, encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /NODE_NAME/);
+});
+
+test('start script: a restarted container replaces the read-only config copy the previous start left', () => {
+  const dir = makeTempDir('broker-restart');
+  const script = join(dir, 'start-broker.sh');
+  writeFileSync(script, START_BROKER_SCRIPT);
+  writeFileSync(join(dir, 'base.properties'), 'zookeeper.connect=zk:2181\n');
+  chmodSync(join(dir, 'base.properties'), 0o555); // ConfigMap files are mounted read-only (defaultMode 0555)
+  mkdirSync(join(dir, 'run'));
+  const env = {
+    PATH: fakeJavaPath(''),
+    BASE_CONFIG: join(dir, 'base.properties'),
+    LOG4J_CONFIG: join(dir, 'log4j.properties'),
+    KAFKA_HEAP_OPTS: '-Xmx512m',
+    RUN_DIR: join(dir, 'run'),
+    LOG_DIRS: join(dir, 'data', 'logs'),
+    HEADLESS_DOMAIN: 'kafka-headless.kafka.svc.cluster.local',
+    INTERNAL_PORT: '9092',
+    FALLBACK_RACK: 'no-zone',
+    RACK_FILE: join(dir, 'rack'),
+    KAFKA_HOME: '/opt/kafka',
+    HOSTNAME: 'kafka-1',
+  };
+  // As the broker's unprivileged user: root would overwrite a read-only file and hide the failure.
+  chmodSync(dir, 0o777);
+  chmodSync(join(dir, 'run'), 0o777);
+  chmodSync(script, 0o755);
+  const asUser = (): ReturnType<typeof spawnSync> =>
+    process.getuid?.() === 0
+      ? spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'bash', script], { env, encoding: 'utf8' })
+      : spawnSync('bash', [script], { env, encoding: 'utf8' });
+  const first = asUser();
+  assert.equal(first.status, 0, String(first.stderr));
+  const second = asUser();
+  assert.equal(second.status, 0, String(second.stderr));
+  assert.match(String(second.stdout), /^broker\.id=1$/m);
 });

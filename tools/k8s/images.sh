@@ -77,16 +77,22 @@ if need_image "$IMAGE_DEBIAN" || need_image "$IMAGE_NODE" || need_image "$IMAGE_
   fi
 fi
 
+# The Kafka and ZooKeeper images are rebuilt when the jars (the pom's resolution) or the ZooKeeper scripts change.
+libs="$AIRLINE_CACHE_DIR/kafka-$KAFKA_VERSION_FOR_IMAGE/libs"
+[ -f "$libs/.resolved-from" ] || bash "$REPO_ROOT/local/install.sh"
+jar_input="$(cat "$libs/.resolved-from") $(cat "$K8S_TOOLS_DIR"/images/zookeeper/* | sha256sum | cut -c1-16)"
+stale_jars() { [ "$(cat "$(image_archive "$1").input" 2>/dev/null)" != "$jar_input" ]; }
+stale_jars "$IMAGE_KAFKA" && rm -f "$(image_archive "$IMAGE_KAFKA")"
+stale_jars "$IMAGE_ZOOKEEPER" && rm -f "$(image_archive "$IMAGE_ZOOKEEPER")"
 if need_image "$IMAGE_JRE" || need_image "$IMAGE_KAFKA" || need_image "$IMAGE_ZOOKEEPER"; then
   jre="$(debian_rootfs jre "$BASE_PACKAGES,openjdk-17-jre-headless")"
   need_image "$IMAGE_JRE" && image "$IMAGE_JRE" "$jre" -- --cmd '["java","-version"]'
-  libs="$AIRLINE_CACHE_DIR/kafka-$KAFKA_VERSION_FOR_IMAGE/libs"
-  [ -f "$libs/.resolved-from" ] || bash "$REPO_ROOT/local/install.sh"
   if need_image "$IMAGE_KAFKA"; then
     stage="$(mktemp -d)"; mkdir -p "$stage/opt/kafka/libs" "$stage/opt/kafka/config"
     cp "$libs"/*.jar "$stage/opt/kafka/libs/"
     image "$IMAGE_KAFKA" "$jre" "$(layer_from_dir kafka "$stage")" -- --env KAFKA_HOME=/opt/kafka \
       --cmd '["java","-cp","/opt/kafka/libs/*","kafka.Kafka"]' --user "$IMAGE_APP_UID:$IMAGE_APP_UID" --workdir /opt/kafka
+    echo "$jar_input" > "$(image_archive "$IMAGE_KAFKA").input"
     rm -rf "$stage"
   fi
   if need_image "$IMAGE_ZOOKEEPER"; then
@@ -106,6 +112,7 @@ if need_image "$IMAGE_JRE" || need_image "$IMAGE_KAFKA" || need_image "$IMAGE_ZO
       --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/opt/zookeeper/bin \
       --entrypoint '["/docker-entrypoint.sh"]' --cmd '["zkServer.sh","start-foreground"]' \
       --user "$IMAGE_APP_UID:$IMAGE_APP_UID"
+    echo "$jar_input" > "$(image_archive "$IMAGE_ZOOKEEPER").input"
     rm -rf "$stage"
   fi
 fi
