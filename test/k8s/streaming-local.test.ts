@@ -1,0 +1,85 @@
+// The streaming stack of the `local` environment deployed for real on the local Kubernetes: applied offline
+// (npm run deploy -- local: OpenTofu + the kubernetes provider built from the Go module proxy), checked from inside
+// the cluster with Kafka's own tools, then destroyed with the leftover report. The slowest file of test:k8s.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { commandPod, Kubectl, localKubernetes, type LocalKubernetes } from '../harness/kube';
+
+const ROOT = path.resolve(__dirname, '../..');
+const NAMESPACE = 'kafka';
+let cluster: LocalKubernetes;
+let kubectl: Kubectl;
+let deploy: { status: number | null; output: string };
+
+function script(args: string[]): { status: number | null; output: string } {
+  const result = spawnSync('bash', args, { cwd: ROOT, encoding: 'utf8', timeout: 20 * 60_000, maxBuffer: 64 * 1024 * 1024 });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+/** Runs one command in a pod of the Kafka image (it carries Kafka's tools and nc) and returns what it printed. */
+async function inCluster(name: string, command: string): Promise<string> {
+  await kubectl.apply(commandPod({ name, namespace: NAMESPACE, image: cluster.images.kafka, command: ['bash', '-c', command] }));
+  return kubectl.podOutput(NAMESPACE, name, 180);
+}
+
+const tool = (main: string, args: string) => `java -Xmx128m -cp "/opt/kafka/libs/*" ${main} --bootstrap-server kafka-bootstrap.kafka.svc:9092 ${args} 2>/dev/null`;
+
+describe('streaming-local on the local Kubernetes', () => {
+  before(() => {
+    cluster = localKubernetes();
+    kubectl = new Kubectl(cluster);
+    deploy = script(['tools/terraform/deploy.sh', 'local']);
+  });
+  after(() => {
+    const teardown = script(['tools/terraform/teardown.sh', 'local', '--yes']);
+    assert.equal(teardown.status, 0, teardown.output.slice(-4000));
+    assert.match(teardown.output, /leftovers in the cluster: none/);
+  });
+
+  it('applies, and a second plan shows no changes', () => {
+    assert.equal(deploy.status, 0, deploy.output.slice(-6000));
+    assert.match(deploy.output, /second plan: no changes/);
+  });
+
+  it('runs ZooKeeper 3/3, 3 brokers, the completed topics Job and 5 predictors, all Ready', async () => {
+    const pods = (await kubectl.json<{ items: any[] }>(['-n', NAMESPACE, 'get', 'pods'])).items;
+    const ready = (prefix: string) =>
+      pods.filter((p) => p.metadata.name.startsWith(prefix) && p.status.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True')).length;
+    assert.equal(ready('zookeeper-'), 3);
+    assert.equal(ready('kafka-') - ready('kafka-topics-'), 3);
+    assert.equal(ready('airline-predictor-'), 5);
+    const jobs = (await kubectl.json<{ items: any[] }>(['-n', NAMESPACE, 'get', 'jobs'])).items;
+    assert.equal(jobs.length, 1);
+    assert.equal(jobs[0].status.succeeded, 1);
+  });
+
+  it('has a ZooKeeper quorum and 3 brokers registered with one rack per zone', async () => {
+    const output = await inCluster(
+      'check-brokers',
+      `${tool('kafka.admin.BrokerApiVersionsCommand', '')} | grep -o '(id: [0-9]* rack: [a-z0-9-]*)' | sort -u; ` +
+        // Each server asked up to 5 times (a busy JVM can miss nc's 3 s); the pod always succeeds, the test judges.
+        'for i in 0 1 2; do for try in 1 2 3 4 5; do ' +
+        'echo srvr | nc -w 3 zookeeper-$i.zookeeper-headless.kafka.svc.cluster.local 2181 | grep "^Mode" && break; sleep 1; done; done; true',
+    );
+    const racks = [...output.matchAll(/\(id: (\d+) rack: ([a-z0-9-]+)\)/g)].map((m) => [m[1], m[2]]);
+    assert.deepEqual(racks.map(([id]) => id).sort(), ['0', '1', '2']);
+    assert.deepEqual(racks.map(([, rack]) => rack).sort(), [...cluster.zones].sort());
+    assert.deepEqual(output.match(/^Mode: \w+$/gm)?.sort(), ['Mode: follower', 'Mode: follower', 'Mode: leader']);
+  });
+
+  it('has the topics 10 x 3 and the predictors sharing the 10 input partitions, 2 each', async () => {
+    const output = await inCluster(
+      'check-topics',
+      `${tool('org.apache.kafka.tools.TopicCommand', '--describe')} | grep '^Topic:'; ` +
+        `${tool('org.apache.kafka.tools.consumer.group.ConsumerGroupCommand', '--describe --group airline-predictor --members')}; true`,
+    );
+    for (const topic of ['AirlineInputTopic', 'AirlineOutputTopic']) {
+      assert.match(output, new RegExp(`^Topic: ${topic}\\s.*PartitionCount: 10\\s+ReplicationFactor: 3\\s`, 'm'), output);
+    }
+    const members = output.split('\n').filter((line) => line.startsWith('airline-predictor '));
+    assert.equal(members.length, 5, output);
+    for (const member of members) assert.equal(member.trim().split(/\s+/).at(-1), '2', member);
+  });
+});
