@@ -173,7 +173,7 @@ test('Kafka: probes mean "registered and serving", volumes encrypted class, PDB,
   const sts = only(stack, 'kubernetes_stateful_set_v1');
   const kafka = sts.spec.template.spec.container[0];
   assert.deepEqual(kafka.readiness_probe.exec.command, ['bash', '/opt/airline/config/broker-ready.sh']);
-  assert.match(configMapData(stack, 'kafka-config')['broker-ready.sh'], /kafka-broker-api-versions\.sh/);
+  assert.match(configMapData(stack, 'kafka-config')['broker-ready.sh'], /kafka\.admin\.BrokerApiVersionsCommand/);
   assert.equal(kafka.startup_probe.tcp_socket[0].port, 'internal');
   assert.equal(kafka.liveness_probe.tcp_socket[0].port, 'internal');
   assert.deepEqual(kafka.env.find((e: Json) => e.name === 'KAFKA_HEAP_OPTS'), { name: 'KAFKA_HEAP_OPTS', value: '-Xmx2048m -Xms2048m' });
