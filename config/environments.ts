@@ -79,7 +79,8 @@ export const ENVIRONMENTS: readonly EnvironmentEntry[] = [
     streaming: {
       nodeRuntimeImage: 'localhost/airline/node:20',
       zookeeper: { image: 'localhost/airline/zookeeper:3.8.4', heapMb: 256, storageGiB: 1 },
-      kafka: { image: 'localhost/airline/kafka:3.9.2', heapMb: 512, storageGiB: 5 },
+      // NodePorts, so `npm run demo -- --on k8s` replays and collects from this machine.
+      kafka: { image: 'localhost/airline/kafka:3.9.2', heapMb: 512, storageGiB: 5, externalAccess: true },
     },
     tags: { owner: platformTeam, 'expires-at': '2027-12-31' },
     stateBackend: { kind: 'local' },

@@ -101,7 +101,11 @@ export interface KafkaInput {
   image?: ImageInput;
   heapMb?: number;
   storageGiB?: number;
-  /** Load-balanced bootstrap + per-broker addresses reachable from the VPC/admin CIDRs. Off by default. */
+  /**
+   * An EXTERNAL listener for clients outside the Kubernetes cluster. Off by default. AWS targets: internal NLBs
+   * (bootstrap + one per broker) open to the VPC and admin CIDRs, with names in externalDomain. Target local: NodePorts
+   * on every node address (EXTERNAL_NODE_PORTS in contracts/kafka-settings.ts).
+   */
   externalAccess?: boolean;
   /** Private hosted zone for the external names, e.g. 'kafka.dev.internal'. */
   externalDomain?: string;

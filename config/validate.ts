@@ -540,9 +540,6 @@ function resolveStreaming(check: Checker, name: string, production: boolean, tar
     check.report('streaming.kafka.brokers', `${kafka.brokers} broker(s) cannot hold ${rules.minReplicationFactor} copies of each partition; a production environment runs at least ${rules.minKafkaBrokers}`,
       `use at least ${rules.minKafkaBrokers} brokers`);
   }
-  if (kafka.externalAccess && target === 'local') {
-    check.report('streaming.kafka.externalAccess', 'needs AWS load balancers and Route 53, which target "local" does not have', 'remove it for local environments');
-  }
 
   const topics = resolveTopics(check, production, input.topics, kafka.brokers);
   const inputTopic = topics.find((topic) => topic.name === INPUT_TOPIC);

@@ -59,6 +59,11 @@ export function isClusterOwnedBrokerKey(key: string): boolean {
 export const BROKER_PORT = 9092;
 /** The EXTERNAL listener (clients outside the Kubernetes cluster, through per-broker load balancers). */
 export const BROKER_EXTERNAL_PORT = 9094;
+/**
+ * Where there are no load balancers (target local), the EXTERNAL listener is reached through NodePorts on any node
+ * address: the bootstrap at `bootstrap`, broker i at `firstBroker + i` (what that broker advertises).
+ */
+export const EXTERNAL_NODE_PORTS = { bootstrap: 31090, firstBroker: 31091 } as const;
 export const ZOOKEEPER_CLIENT_PORT = 2181;
 export const ZOOKEEPER_PEER_PORT = 2888;
 export const ZOOKEEPER_ELECTION_PORT = 3888;

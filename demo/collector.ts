@@ -28,7 +28,13 @@ export class OutputCollector {
 
   constructor(
     private readonly kafka: Kafka,
-    private readonly options: { outputTopic: string; deadLetterTopic: string; groupId: string },
+    private readonly options: {
+      outputTopic: string;
+      deadLetterTopic: string;
+      groupId: string;
+      /** Only keys starting with this count (topics shared with earlier runs); all keys when absent. */
+      keyPrefix?: string;
+    },
   ) {}
 
   async start(): Promise<void> {
@@ -49,6 +55,7 @@ export class OutputCollector {
       eachBatch: async ({ batch }) => {
         for (const record of batch.messages) {
           const key = record.key?.toString('utf8') ?? '';
+          if (this.options.keyPrefix !== undefined && !key.startsWith(this.options.keyPrefix)) continue;
           this.received += 1;
           if (batch.topic === this.options.outputTopic) {
             const message = JSON.parse(record.value!.toString('utf8')) as PredictionMessage;

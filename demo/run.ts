@@ -9,31 +9,41 @@ import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
 import { topicVariables } from '../contracts/predictor-env';
 import { defaultTopicSpec, topicNamesWithSuffix } from '../contracts/topics';
 import { attachLocalCluster, defaultStatePath, startLocalCluster, type LocalCluster } from '../local/cluster';
-import { OutputCollector, percentile } from './collector';
+import { OutputCollector } from './collector';
+import { runOnKubernetes } from './on-kubernetes';
+import { printSummary } from './summary';
 import { ServiceInstance, metricValue } from './instances';
 import { dataFilePath, readFlightLines, replay } from './replay';
 import { ensureTopics, deleteTopics } from './topics';
 
-const USAGE = `usage: npm run demo -- [--records N | --all] [--rate PER_SECOND] [--instances N] [--mode at-least-once|exactly-once]
-  --records    flight records to replay (default 5000, env DEMO_RECORDS; --all for the whole file)
-  --rate       records per second (default 1000; 0 = as fast as the cluster acknowledges)
-  --instances  prediction service instances (default 5)
-  --mode       delivery mode of the service (default at-least-once)`;
+const USAGE = `usage: npm run demo -- [--on processes|k8s] [--records N | --all] [--rate PER_SECOND] [--instances N] [--mode at-least-once|exactly-once]
+  --on         processes: a local Kafka cluster and the service as processes on this machine (default);
+               k8s: the stack deployed on the local Kubernetes (npm run k8s:up, npx cdktf deploy streaming-local),
+               the service scaled 1 -> N through its autoscaler while records flow
+  --records    flight records to replay (default 5000, on k8s 10000; env DEMO_RECORDS; --all for the whole file)
+  --rate       records per second (default 1000, on k8s 100; 0 = as fast as the cluster acknowledges)
+  --instances  prediction service instances (default 5; on k8s the replicas at the end of the scaling)
+  --mode       delivery mode of the service (default at-least-once; on k8s the deployed service's mode applies)
+  --step-seconds  on k8s: seconds between scaling steps once the previous step is Ready (default 8)`;
 
 interface DemoOptions {
+  on: 'processes' | 'k8s';
   records: number | undefined;
   rate: number;
   instances: number;
   mode: 'at-least-once' | 'exactly-once';
+  stepSeconds: number;
 }
 
 function parseOptions(argv: string[]): DemoOptions {
   const { values } = parseArgs({
     args: argv,
     options: {
+      on: { type: 'string', default: 'processes' },
       records: { type: 'string' },
       all: { type: 'boolean', default: false },
-      rate: { type: 'string', default: '1000' },
+      rate: { type: 'string' },
+      'step-seconds': { type: 'string', default: '8' },
       instances: { type: 'string', default: '5' },
       mode: { type: 'string', default: 'at-least-once' },
       help: { type: 'boolean', default: false },
@@ -48,14 +58,18 @@ function parseOptions(argv: string[]): DemoOptions {
     if (!Number.isInteger(value) || value < min) throw new UsageError(`--${name} must be an integer >= ${min}, got "${raw}"`);
     return value;
   };
-  const recordsRaw = values.records ?? process.env.DEMO_RECORDS ?? '5000';
+  const on = values.on;
+  if (on !== 'processes' && on !== 'k8s') throw new UsageError(`--on must be processes or k8s, got "${on}"`);
+  const recordsRaw = values.records ?? process.env.DEMO_RECORDS ?? (on === 'k8s' ? '10000' : '5000');
   const mode = values.mode;
   if (mode !== 'at-least-once' && mode !== 'exactly-once') throw new UsageError(`--mode must be at-least-once or exactly-once, got "${mode}"`);
   return {
+    on,
     records: values.all || recordsRaw === 'all' ? undefined : integer('records', recordsRaw, 1),
-    rate: integer('rate', values.rate!, 0),
+    rate: integer('rate', values.rate ?? (on === 'k8s' ? '100' : '1000'), 0),
     instances: integer('instances', values.instances!, 1),
     mode,
+    stepSeconds: integer('step-seconds', values['step-seconds']!, 0),
   };
 }
 
@@ -168,50 +182,8 @@ async function runDemo(options: DemoOptions, abort: AbortSignal, cleanups: Array
   const lastOutputAt = Date.now();
   if (!complete) throw new Error(`only ${collector.distinctKeys()} of ${sent} records came out within 120 s`);
 
-  // Summary.
-  const perInstance = new Map<string, { predictions: number; deadLettered: number }>();
-  const bucket = (id: string) => {
-    let entry = perInstance.get(id);
-    if (!entry) perInstance.set(id, (entry = { predictions: 0, deadLettered: 0 }));
-    return entry;
-  };
-  const latencies: number[] = [];
-  let labelled = 0;
-  let correct = 0;
-  let duplicates = 0;
-  for (const [key, outputs] of collector.predictions) {
-    duplicates += outputs.length - 1;
-    for (const output of outputs) bucket(output.message.instanceId).predictions += 1;
-    latencies.push(outputs[0].latencyMs);
-    const label = labels.get(key);
-    if (label) {
-      labelled += 1;
-      if (outputs[0].message.prediction === label) correct += 1;
-    }
-  }
-  const reasons = new Map<string, number>();
-  for (const deadLetters of collector.deadLetters.values()) {
-    duplicates += deadLetters.length - 1;
-    for (const dead of deadLetters) bucket(dead.instanceId).deadLettered += 1;
-    reasons.set(deadLetters[0].reason, (reasons.get(deadLetters[0].reason) ?? 0) + 1);
-  }
-  const seconds = (lastOutputAt - replayStarted) / 1000;
-  say('');
-  say('instance        predictions  dead-lettered');
-  for (const id of [...perInstance.keys()].sort()) {
-    const entry = perInstance.get(id)!;
-    say(`${id.padEnd(15)} ${String(entry.predictions).padStart(11)}  ${String(entry.deadLettered).padStart(13)}`);
-  }
-  say('');
-  say(`records in          ${sent}`);
-  say(`predictions out     ${collector.predictions.size}`);
-  say(`dead-lettered       ${collector.deadLetters.size}${[...reasons].map(([r, n]) => `\n  ${n} x ${r}`).join('')}`);
-  say(`lost                ${collector.missingKeys(labels.keys()).length}`);
-  say(`duplicates          ${duplicates}`);
-  say(`throughput          ${(sent / seconds).toFixed(0)} records/s end to end (replay ${((replayDone - replayStarted) / 1000).toFixed(1)} s, last output at ${seconds.toFixed(1)} s)`);
-  say(`latency p50 / p99   ${percentile(latencies, 50)} ms / ${percentile(latencies, 99)} ms (input record timestamp -> output record timestamp)`);
-  say(`accuracy            ${labelled > 0 ? ((100 * correct) / labelled).toFixed(1) : 'n/a'}% of ${labelled} labelled predictions match IsDepDelayed`);
-  say('');
+  const outcome = printSummary(say, collector, labels, sent, { replayStarted, replayDone, lastOutputAt });
+  if (outcome.lost > 0) throw new Error(`${outcome.lost} records lost`);
 }
 
 async function main(): Promise<number> {
@@ -236,7 +208,16 @@ async function main(): Promise<number> {
 
   let code = 0;
   try {
-    await runDemo(options, abortController.signal, cleanups);
+    if (options.on === 'k8s') {
+      await runOnKubernetes(
+        { records: options.records, rate: options.rate, replicas: options.instances, stepSeconds: options.stepSeconds, environment: 'local' },
+        abortController.signal,
+        cleanups,
+        say,
+      );
+    } else {
+      await runDemo(options, abortController.signal, cleanups);
+    }
     if (interrupted) code = 130;
   } catch (error) {
     code = interrupted ? 130 : 1;
@@ -247,7 +228,9 @@ async function main(): Promise<number> {
       await cleanup().catch((error: unknown) => process.stderr.write(`teardown step failed: ${String(error)}\n`));
     }
   }
-  if (code === 0) say('demo finished; everything torn down');
+  if (code === 0) {
+    say(options.on === 'k8s' ? 'demo finished; the stack keeps running (npm run teardown -- local removes it)' : 'demo finished; everything torn down');
+  }
   return code;
 }
 

@@ -84,6 +84,8 @@ export class StreamingStack extends TerraformStack {
     });
 
     const external = aws && streaming.kafka.externalAccess ? { domain: streaming.kafka.externalDomain } : undefined;
+    // Without load balancers (target local), external clients come in through NodePorts.
+    const nodePortAccess = !aws && streaming.kafka.externalAccess;
     this.kafka = new KafkaCluster(this, 'kafka', {
       namespace: this.namespace,
       zookeeperConnect: this.zookeeper.connectString,
@@ -95,7 +97,11 @@ export class StreamingStack extends TerraformStack {
       storageClassName,
       volumeRetention: this.volumeRetention,
       strictPlacement: this.strictPlacement,
-      externalListener: external ? { hostTemplate: externalBrokerHostTemplate(external.domain) } : undefined,
+      externalListener: external
+        ? { hostTemplate: externalBrokerHostTemplate(external.domain) }
+        : nodePortAccess
+          ? { kind: 'nodePort' }
+          : undefined,
       dependsOn: [this.zookeeper.statefulSet],
     });
 
@@ -105,9 +111,11 @@ export class StreamingStack extends TerraformStack {
       brokerPodNames: this.kafka.podNames,
       port: this.kafka.internalPort,
       external:
-        aws && this.kafka.externalPort !== undefined
-          ? { port: this.kafka.externalPort, sourceRanges: [aws.vpcCidr, ...aws.adminCidrs] }
-          : undefined,
+        this.kafka.externalPort === undefined
+          ? undefined
+          : aws
+            ? { port: this.kafka.externalPort, sourceRanges: [aws.vpcCidr, ...aws.adminCidrs] }
+            : { kind: 'nodePort', port: this.kafka.externalPort },
     });
     this.bootstrapAddress = this.bootstrap.bootstrapAddress;
 
@@ -158,6 +166,12 @@ export class StreamingStack extends TerraformStack {
       new TerraformOutput(this, 'kafka_external_bootstrap', {
         value: `${this.externalDns.bootstrapName}:${this.kafka.externalPort}`,
         description: 'Bootstrap address for clients in the VPC or admin networks',
+      });
+    }
+    if (this.bootstrap.externalBootstrapNodePort !== undefined) {
+      new TerraformOutput(this, 'kafka_external_bootstrap_node_port', {
+        value: this.bootstrap.externalBootstrapNodePort,
+        description: 'Bootstrap NodePort for clients outside the cluster: <any node address>:<this port>',
       });
     }
   }

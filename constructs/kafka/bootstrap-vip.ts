@@ -2,13 +2,28 @@ import { Construct } from 'constructs';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { PROJECT } from '../../config/schema';
 import { settingError } from '../../contracts/config-error';
+import { EXTERNAL_NODE_PORTS } from '../../contracts/kafka-settings';
 
-export interface ExternalBootstrapProps {
+/** Internal NLBs: one for bootstrapping and one per broker (AWS). */
+export interface LoadBalancerExternalBootstrapProps {
+  readonly kind?: 'loadBalancer';
   /** CIDRs allowed to reach the load balancers (the VPC and admin CIDRs). */
   readonly sourceRanges: string[];
   /** The brokers' EXTERNAL listener port. */
   readonly port: number;
 }
+
+/**
+ * NodePorts where there are no load balancers (target local): the bootstrap and each broker on every node address,
+ * at EXTERNAL_NODE_PORTS (the brokers advertise the same numbers: KafkaCluster's nodePort listener).
+ */
+export interface NodePortExternalBootstrapProps {
+  readonly kind: 'nodePort';
+  /** The brokers' EXTERNAL listener port. */
+  readonly port: number;
+}
+
+export type ExternalBootstrapProps = LoadBalancerExternalBootstrapProps | NodePortExternalBootstrapProps;
 
 export interface BootstrapVipProps {
   readonly namespace: string;
@@ -18,7 +33,7 @@ export interface BootstrapVipProps {
   readonly brokerPodNames: string[];
   /** The brokers' INTERNAL listener port. */
   readonly port: number;
-  /** Internal NLB access from outside the cluster; off by default. */
+  /** Access from outside the cluster (internal NLBs, or NodePorts); off by default. */
   readonly external?: ExternalBootstrapProps;
   readonly name?: string;
   readonly clusterDomain?: string;
@@ -58,6 +73,8 @@ export class BootstrapVip extends Construct {
   /** Only with external access: the NLB host names (known after apply). */
   readonly externalBootstrapHostname?: string;
   readonly externalBrokerHostnames?: string[];
+  /** Only with NodePort access: the bootstrap's NodePort (on any node address). */
+  readonly externalBootstrapNodePort?: number;
   readonly externalServices: ServiceV1[] = [];
 
   constructor(scope: Construct, id: string, props: BootstrapVipProps) {
@@ -81,6 +98,11 @@ export class BootstrapVip extends Construct {
     });
 
     if (!props.external) return;
+    if (props.external.kind === 'nodePort') {
+      this.externalBootstrapNodePort = EXTERNAL_NODE_PORTS.bootstrap;
+      this.addNodePorts(props, labels, props.external.port);
+      return;
+    }
     const external = props.external;
     // Second line: config validation refuses both first (streaming.kafka.externalAccess with an open admin CIDR).
     if (external.sourceRanges.length === 0) {
@@ -116,5 +138,31 @@ export class BootstrapVip extends Construct {
     this.externalServices.push(bootstrap, ...brokers);
     this.externalBootstrapHostname = loadBalancerHostname(bootstrap);
     this.externalBrokerHostnames = brokers.map(loadBalancerHostname);
+  }
+
+  private addNodePorts(props: BootstrapVipProps, labels: Record<string, string>, port: number): void {
+    const nodePort = (serviceId: string, serviceName: string, selector: Record<string, string>, exposed: number) =>
+      new ServiceV1(this, serviceId, {
+        metadata: { name: serviceName, namespace: props.namespace, labels: { ...labels, 'app.kubernetes.io/component': 'external-access' } },
+        spec: {
+          type: 'NodePort',
+          selector,
+          // Any node forwards to the broker wherever it runs; brokers advertise the address of their own node.
+          externalTrafficPolicy: 'Cluster',
+          port: [{ name: 'kafka-external', port, targetPort: String(port), nodePort: exposed, protocol: 'TCP' }],
+        },
+      });
+    const name = this.serviceName;
+    this.externalServices.push(
+      nodePort('external-bootstrap', `${name}-external`, props.brokerPodLabels, EXTERNAL_NODE_PORTS.bootstrap),
+      ...props.brokerPodNames.map((podName, ordinal) =>
+        nodePort(
+          `external-broker-${ordinal}`,
+          `${podName}-external`,
+          { ...props.brokerPodLabels, 'statefulset.kubernetes.io/pod-name': podName },
+          EXTERNAL_NODE_PORTS.firstBroker + ordinal,
+        ),
+      ),
+    );
   }
 }

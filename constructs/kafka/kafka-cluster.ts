@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
-import { StatefulSetV1 } from '@cdktf/provider-kubernetes/lib/stateful-set-v1';
+import { StatefulSetV1, type StatefulSetV1SpecTemplateSpecContainerEnv } from '@cdktf/provider-kubernetes/lib/stateful-set-v1';
 import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
 import { DEFAULTS, PROJECT } from '../../config/schema';
 import { BOUNDS, assertWithin } from '../../contracts/bounds';
@@ -12,6 +12,7 @@ import {
   BROKER_DEFAULTS,
   BROKER_EXTERNAL_PORT,
   BROKER_PORT,
+  EXTERNAL_NODE_PORTS,
   CLUSTER_OWNED_BROKER_KEYS,
   isClusterOwnedBrokerKey,
   renderProperties,
@@ -22,11 +23,24 @@ import { escapeTerraformTemplate } from '../k8s/terraform-escape';
 import { BrokerRackAwareness } from './rack-awareness';
 import { claimRetentionPolicy, dataVolumeClaimTemplate, type VolumeRetention } from '../k8s/stateful-storage';
 
-export interface ExternalListenerProps {
+/** Clients outside the cluster through one load balancer per broker, each with a stable DNS name. */
+export interface LoadBalancerExternalListenerProps {
+  readonly kind?: 'loadBalancer';
   /** Advertised host of each broker, `{id}` replaced by the broker id, e.g. 'broker-{id}.kafka.dev.internal'. */
   readonly hostTemplate: string;
   readonly port?: number;
 }
+
+/**
+ * Clients outside the cluster through NodePorts (no load balancers): each broker advertises the address of the node
+ * it runs on and its own NodePort, EXTERNAL_NODE_PORTS.firstBroker + id.
+ */
+export interface NodePortExternalListenerProps {
+  readonly kind: 'nodePort';
+  readonly port?: number;
+}
+
+export type ExternalListenerProps = LoadBalancerExternalListenerProps | NodePortExternalListenerProps;
 
 export interface KafkaClusterProps {
   readonly namespace: string;
@@ -97,7 +111,10 @@ cp "$BASE_CONFIG" "$config"
 chmod u+w "$config"
 advertised="INTERNAL://\${HOSTNAME}.\${HEADLESS_DOMAIN}:\${INTERNAL_PORT}"
 if [ -n "\${EXTERNAL_HOST_TEMPLATE:-}" ]; then
-  advertised="\${advertised},EXTERNAL://\${EXTERNAL_HOST_TEMPLATE//\\{id\\}/$ordinal}:\${EXTERNAL_PORT}"
+  # Per-broker NodePorts: the advertised port is the first one plus the ordinal; load balancers keep the listener's.
+  external_port="\${EXTERNAL_PORT}"
+  if [ -n "\${EXTERNAL_FIRST_ADVERTISED_PORT:-}" ]; then external_port=$((EXTERNAL_FIRST_ADVERTISED_PORT + ordinal)); fi
+  advertised="\${advertised},EXTERNAL://\${EXTERNAL_HOST_TEMPLATE//\\{id\\}/$ordinal}:\${external_port}"
 fi
 {
   echo "broker.id=\${ordinal}"
@@ -195,7 +212,7 @@ export class KafkaCluster extends Construct {
     assertWithin('KafkaCluster.heapMb', heapMb, BOUNDS.kafkaHeapMb);
     assertWithin('KafkaCluster.storageGiB', storageGiB, BOUNDS.storageGiB);
     refuseClusterOwnedKeys(props.brokerConfig);
-    if (props.externalListener && !props.externalListener.hostTemplate.includes('{id}')) {
+    if (props.externalListener?.kind !== 'nodePort' && props.externalListener && !props.externalListener.hostTemplate.includes('{id}')) {
       throw settingError('KafkaCluster.externalListener.hostTemplate', `"${props.externalListener.hostTemplate}" must contain {id}`, 'write it as broker-{id}.<domain>');
     }
     this.brokerCount = brokers;
@@ -261,7 +278,7 @@ export class KafkaCluster extends Construct {
 
     const placement = podPlacement({ matchLabels: this.podLabels, strict: props.strictPlacement ?? d.strictPlacement });
     const memory = `${heapMb * d.memoryPerHeap}Mi`;
-    const env = [
+    const env: StatefulSetV1SpecTemplateSpecContainerEnv[] = [
       { name: 'KAFKA_HEAP_OPTS', value: `-Xmx${heapMb}m -Xms${heapMb}m` },
       { name: 'KAFKA_HOME', value: d.kafkaHome },
       { name: 'BASE_CONFIG', value: `${CONFIG_DIR}/server.properties` },
@@ -274,9 +291,19 @@ export class KafkaCluster extends Construct {
       { name: 'FALLBACK_RACK', value: this.rackAwareness.fallbackRack },
     ];
     const ports = [{ name: 'internal', containerPort: this.internalPort }];
-    if (props.externalListener && this.externalPort !== undefined) {
+    const external = props.externalListener;
+    if (external?.kind === 'nodePort' && this.externalPort !== undefined) {
       env.push(
-        { name: 'EXTERNAL_HOST_TEMPLATE', value: props.externalListener.hostTemplate },
+        { name: 'NODE_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },
+        // $(NODE_IP): expanded by the kubelet from the variable above.
+        { name: 'EXTERNAL_HOST_TEMPLATE', value: '$(NODE_IP)' },
+        { name: 'EXTERNAL_PORT', value: String(this.externalPort) },
+        { name: 'EXTERNAL_FIRST_ADVERTISED_PORT', value: String(EXTERNAL_NODE_PORTS.firstBroker) },
+      );
+      ports.push({ name: 'external', containerPort: this.externalPort });
+    } else if (external && external.kind !== 'nodePort' && this.externalPort !== undefined) {
+      env.push(
+        { name: 'EXTERNAL_HOST_TEMPLATE', value: external.hostTemplate },
         { name: 'EXTERNAL_PORT', value: String(this.externalPort) },
       );
       ports.push({ name: 'external', containerPort: this.externalPort });

@@ -5,16 +5,16 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { commandPod, Kubectl, localKubernetes, type LocalKubernetes } from '../harness/kube';
+import { commandPod, eventually, Kubectl, localKubernetes, type LocalKubernetes } from '../harness/kube';
+import { NAMESPACE, PREDICTOR, evict, externalBootstrap, faultRounds, flowWithFault, readyPods, waitAllReady } from './streaming-faults';
 
 const ROOT = path.resolve(__dirname, '../..');
-const NAMESPACE = 'kafka';
 let cluster: LocalKubernetes;
 let kubectl: Kubectl;
 let deploy: { status: number | null; output: string };
 
-function script(args: string[]): { status: number | null; output: string } {
-  const result = spawnSync('bash', args, { cwd: ROOT, encoding: 'utf8', timeout: 20 * 60_000, maxBuffer: 64 * 1024 * 1024 });
+function script(args: string[], command = 'bash'): { status: number | null; output: string } {
+  const result = spawnSync(command, args, { cwd: ROOT, encoding: 'utf8', timeout: 20 * 60_000, maxBuffer: 64 * 1024 * 1024 });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
@@ -81,5 +81,87 @@ describe('streaming-local on the local Kubernetes', () => {
     const members = output.split('\n').filter((line) => line.startsWith('airline-predictor '));
     assert.equal(members.length, 5, output);
     for (const member of members) assert.equal(member.trim().split(/\s+/).at(-1), '2', member);
+  });
+
+  it('runs the demo from this machine: the predictor scaled 1 -> 5 through its autoscaler while records flow, none lost', async () => {
+    const hpaBefore = await kubectl.json<any>(['-n', NAMESPACE, 'get', 'hpa', PREDICTOR]);
+    const demo = script(['--import', 'tsx', 'demo/run.ts', '--on', 'k8s', '--records', '2000', '--rate', '100', '--step-seconds', '2'], process.execPath);
+    assert.equal(demo.status, 0, demo.output.slice(-6000));
+    for (let replicas = 2; replicas <= 5; replicas += 1) assert.match(demo.output, new RegExp(`^scaled to ${replicas} replicas`, 'm'));
+    assert.match(demo.output, /^lost {16}0$/m);
+    assert.match(demo.output, /^records in {10}2000$/m);
+    // The bounds go back to what was deployed, so Terraform sees no drift.
+    const hpaAfter = await kubectl.json<any>(['-n', NAMESPACE, 'get', 'hpa', PREDICTOR]);
+    assert.deepEqual([hpaAfter.spec.minReplicas, hpaAfter.spec.maxReplicas], [hpaBefore.spec.minReplicas, hpaBefore.spec.maxReplicas]);
+    await waitAllReady(kubectl);
+  });
+
+  it(`loses no record when a broker pod is deleted mid-stream (${faultRounds()} round(s))`, async () => {
+    const bootstrap = await externalBootstrap(kubectl);
+    const outcomes: string[] = [];
+    for (let round = 0; round < faultRounds(); round += 1) {
+      const broker = `kafka-${round % 3}`;
+      const volumeBefore = await kubectl.ok(['-n', NAMESPACE, 'get', 'pvc', `data-${broker}`, '-o', 'jsonpath={.spec.volumeName}']);
+      const uidBefore = await kubectl.ok(['-n', NAMESPACE, 'get', 'pod', broker, '-o', 'jsonpath={.metadata.uid}']);
+      const { result } = await flowWithFault(bootstrap, { records: 3000, rate: 300, faultAfterMs: 3000, label: `broker-kill-${round}` }, async () => {
+        await kubectl.ok(['-n', NAMESPACE, 'delete', 'pod', broker, '--wait=false']);
+      });
+      outcomes.push(`round ${round + 1}: ${broker} deleted, sent ${result.sent}, missing ${result.missing}, duplicate keys ${result.duplicates}`);
+      assert.equal(result.missing, 0, outcomes.join('\n'));
+      await waitAllReady(kubectl);
+      const uidAfter = await kubectl.ok(['-n', NAMESPACE, 'get', 'pod', broker, '-o', 'jsonpath={.metadata.uid}']);
+      const volumeAfter = await kubectl.ok(['-n', NAMESPACE, 'get', 'pvc', `data-${broker}`, '-o', 'jsonpath={.spec.volumeName}']);
+      assert.notEqual(uidAfter, uidBefore, 'the StatefulSet made a new pod');
+      assert.equal(volumeAfter, volumeBefore, 'on the same volume');
+    }
+    process.stderr.write(`${outcomes.join('\n')}\n`);
+  });
+
+  it(`resumes processing within 10 s when a predictor pod is deleted (${faultRounds()} round(s))`, async () => {
+    const bootstrap = await externalBootstrap(kubectl);
+    const outcomes: string[] = [];
+    for (let round = 0; round < faultRounds(); round += 1) {
+      let resumeMs = Number.NaN;
+      let victim = '';
+      const { result } = await flowWithFault(bootstrap, { records: 4000, rate: 200, faultAfterMs: 6000, label: `predictor-kill-${round}` }, async (collector) => {
+        // The victim: a pod that has produced, and the input partitions it was serving.
+        const partitionsOf = new Map<string, Set<number>>();
+        for (const outputs of collector.predictions.values()) {
+          for (const { message } of outputs) {
+            if (!partitionsOf.has(message.instanceId)) partitionsOf.set(message.instanceId, new Set());
+            partitionsOf.get(message.instanceId)!.add(message.source.partition);
+          }
+        }
+        victim = [...partitionsOf.keys()].sort()[round % partitionsOf.size];
+        const partitions = [...partitionsOf.get(victim)!];
+        const deletedAt = Date.now();
+        await kubectl.ok(['-n', NAMESPACE, 'delete', 'pod', victim, '--wait=false']);
+        const resumedAt = await eventually('another pod to process the deleted pod\'s partitions', async () => {
+          const at = collector.resumedAfter(deletedAt, partitions, victim);
+          return Number.isFinite(at) ? at : undefined;
+        }, 60_000, 200);
+        resumeMs = resumedAt - deletedAt;
+      });
+      outcomes.push(`round ${round + 1}: ${victim} deleted, resumed after ${resumeMs} ms, sent ${result.sent}, missing ${result.missing}, duplicate keys ${result.duplicates}`);
+      assert.equal(result.missing, 0, outcomes.join('\n'));
+      assert.ok(resumeMs < 10_000, outcomes.join('\n'));
+      await waitAllReady(kubectl);
+    }
+    process.stderr.write(`${outcomes.join('\n')}\n`);
+  });
+
+  it(`evictions respect the disruption budgets: one broker, ZooKeeper server or predictor at a time (${faultRounds()} round(s))`, async () => {
+    for (let round = 0; round < faultRounds(); round += 1) {
+      for (const [prefix, count] of [['kafka-', 3], ['zookeeper-', 3], [`${PREDICTOR}-`, 5]] as const) {
+        const pods = (await readyPods(kubectl, prefix)).filter((p) => !p.metadata.name.startsWith('kafka-topics-')).map((p) => p.metadata.name).sort();
+        assert.equal(pods.length, count, prefix);
+        const first = await evict(kubectl, pods[round % count]);
+        assert.ok(first.accepted, `${pods[round % count]}: ${first.message}`);
+        const second = await evict(kubectl, pods[(round + 1) % count]);
+        assert.equal(second.accepted, false, `${pods[(round + 1) % count]} evicted while ${pods[round % count]} was down`);
+        assert.match(second.message, /disruption budget/);
+        await waitAllReady(kubectl);
+      }
+    }
   });
 });

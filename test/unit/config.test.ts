@@ -114,7 +114,6 @@ const RULES: RuleCase[] = [
   { rule: 'ZooKeeper ensemble size is odd', change: (e) => { e.streaming = { zookeeper: { replicas: 4 } }; }, field: 'streaming.zookeeper.replicas', says: /Fix: use an odd number/ },
   { rule: 'ZooKeeper has at least one server', change: (e) => { e.streaming = { zookeeper: { replicas: 0 } }; }, field: 'streaming.zookeeper.replicas', says: /0 is out of range/ },
   { rule: 'Kafka has at least one broker', change: (e) => { e.streaming = { kafka: { brokers: 0 } }; }, field: 'streaming.kafka.brokers', says: /0 is out of range/ },
-  { rule: 'external access is for AWS targets', base: localEnvironment, change: (e) => { e.streaming = { kafka: { externalAccess: true } }; }, field: 'streaming.kafka.externalAccess', says: /target "local" does not have/ },
   { rule: 'external domain is a DNS name', change: (e) => { e.streaming = { kafka: { externalDomain: 'not a domain' } }; }, field: 'streaming.kafka.externalDomain', says: /is not valid/ },
   { rule: 'topics have at least one partition', change: (e) => { e.streaming = { topics: topicsWith({ partitions: 0 }) }; }, field: 'streaming.topics[0].partitions', says: /0 is out of range\. Fix: use at least 1 partition/ },
   { rule: 'replication factor is at least 1', change: (e) => { e.streaming = { topics: topicsWith({ replicationFactor: 0, config: {} }) }; }, field: 'streaming.topics[0].replicationFactor', says: /0 is out of range/ },

@@ -103,6 +103,20 @@ test('start script: no rack file -> fallback rack; external template -> EXTERNAL
   );
 });
 
+test('start script: NodePort listener -> EXTERNAL advertised as the node address and the first port plus the id', () => {
+  const { status, config, stderr } = runStart({
+    HOSTNAME: 'kafka-2',
+    EXTERNAL_HOST_TEMPLATE: '10.213.0.12',
+    EXTERNAL_PORT: '9094',
+    EXTERNAL_FIRST_ADVERTISED_PORT: '31091',
+  });
+  assert.equal(status, 0, stderr);
+  assert.equal(
+    config.get('advertised.listeners'),
+    'INTERNAL://kafka-2.kafka-headless.kafka.svc.cluster.local:9092,EXTERNAL://10.213.0.12:31093',
+  );
+});
+
 function runReady(hostname: string, output: string, toolExit = 0): { status: number | null; stderr: string } {
   const dir = makeTempDir('broker-ready');
   const script = join(dir, 'broker-ready.sh');

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TerraformStack, Testing } from 'cdktf';
-import { BROKER_DEFAULTS, ZOOKEEPER_DEFAULTS } from '../../contracts/kafka-settings';
+import { BROKER_DEFAULTS, EXTERNAL_NODE_PORTS, ZOOKEEPER_DEFAULTS } from '../../contracts/kafka-settings';
 import { ZooKeeperEnsemble } from '../../constructs/kafka/zookeeper-ensemble';
 import { ClusterOwnedBrokerSettingError, KafkaCluster, type KafkaClusterProps } from '../../constructs/kafka/kafka-cluster';
 import { BOUNDS } from '../../contracts/bounds';
@@ -225,6 +225,38 @@ test('Kafka: an external listener adds port 9094 and the advertised name templat
     () => build((s) => new KafkaCluster(s, 'kafka', { namespace: 'kafka', zookeeperConnect: 'zk:2181', externalListener: { hostTemplate: 'broker.x' } })),
     /must contain \{id\}/,
   );
+});
+
+test('Kafka: a NodePort listener advertises the node address (downward API) and a NodePort per broker', () => {
+  const stack = build((s) => new KafkaCluster(s, 'kafka', { namespace: 'kafka', zookeeperConnect: 'zk:2181', externalListener: { kind: 'nodePort' } }));
+  const props = properties(configMapData(stack, 'kafka-config')['server.properties']);
+  assert.equal(props.get('listeners'), 'INTERNAL://:9092,EXTERNAL://:9094');
+  const env: Json[] = only(stack, 'kubernetes_stateful_set_v1').spec.template.spec.container[0].env;
+  const byName = (name: string) => env.find((e: Json) => e.name === name);
+  assert.deepEqual(byName('NODE_IP').value_from, { field_ref: { field_path: 'status.hostIP' } });
+  // The kubelet expands $(NODE_IP) only from a variable defined earlier in the list.
+  assert.ok(env.indexOf(byName('NODE_IP')) < env.indexOf(byName('EXTERNAL_HOST_TEMPLATE')));
+  assert.equal(byName('EXTERNAL_HOST_TEMPLATE').value, '$(NODE_IP)');
+  assert.equal(byName('EXTERNAL_FIRST_ADVERTISED_PORT').value, String(EXTERNAL_NODE_PORTS.firstBroker));
+});
+
+test('BootstrapVip NodePorts: bootstrap and one per broker at the ports the brokers advertise, no load balancers', () => {
+  const brokerLabels = { 'app.kubernetes.io/name': 'kafka' };
+  const pods = ['kafka-0', 'kafka-1', 'kafka-2'];
+  const stack = build((s) => new BootstrapVip(s, 'vip', { namespace: 'kafka', brokerPodLabels: brokerLabels, brokerPodNames: pods, port: 9092, external: { kind: 'nodePort', port: 9094 } }));
+  const services = resourcesOfType(stack, 'kubernetes_service_v1').map((s) => s.config);
+  assert.equal(services.filter((s) => s.spec.type === 'LoadBalancer').length, 0);
+  const nodePorts = services.filter((s) => s.spec.type === 'NodePort');
+  const byName = new Map(nodePorts.map((s) => [s.metadata.name, s]));
+  assert.deepEqual([...byName.keys()].sort(), ['kafka-0-external', 'kafka-1-external', 'kafka-2-external', 'kafka-bootstrap-external']);
+  assert.equal(byName.get('kafka-bootstrap-external').spec.port[0].node_port, EXTERNAL_NODE_PORTS.bootstrap);
+  assert.deepEqual(byName.get('kafka-bootstrap-external').spec.selector, brokerLabels);
+  pods.forEach((pod, ordinal) => {
+    const service = byName.get(`${pod}-external`);
+    assert.equal(service.spec.port[0].node_port, EXTERNAL_NODE_PORTS.firstBroker + ordinal);
+    assert.equal(service.spec.port[0].target_port, '9094');
+    assert.equal(service.spec.selector['statefulset.kubernetes.io/pod-name'], pod);
+  });
 });
 
 test('BootstrapVip: one ClusterIP Service over the brokers on 9092; no load balancers unless external access', () => {

@@ -5,6 +5,7 @@ import { App, Testing } from 'cdktf';
 import { loadEnvironments } from '../../config';
 import type { ResolvedEnvironment } from '../../config/schema';
 import { StreamingStack, streamingStackName } from '../../stacks/streaming-stack';
+import { EXTERNAL_NODE_PORTS } from '../../contracts/kafka-settings';
 import {
   allResources,
   dataSourcesOfType,
@@ -129,10 +130,16 @@ for (const environment of environments) {
     const stack = synthesized.get(environment.name)!;
     const balancers = resourcesOfType(stack, 'kubernetes_service_v1').filter((s) => s.config.spec.type === 'LoadBalancer');
     const zones = resourcesOfType(stack, 'aws_route53_zone');
+    const nodePorts = resourcesOfType(stack, 'kubernetes_service_v1').filter((s) => s.config.spec.type === 'NodePort');
     if (!external) {
       assert.deepEqual([balancers.length, zones.length], [0, 0]);
+      // Without load balancers, external access is NodePorts: the bootstrap and one per broker.
+      const viaNodePorts = environment.target === 'local' && environment.streaming.kafka.externalAccess;
+      assert.equal(nodePorts.length, viaNodePorts ? environment.streaming.kafka.brokers + 1 : 0);
+      assert.equal(stack.output?.kafka_external_bootstrap_node_port?.value, viaNodePorts ? EXTERNAL_NODE_PORTS.bootstrap : undefined);
       return;
     }
+    assert.equal(nodePorts.length, 0);
     const { aws, streaming } = environment;
     assert.equal(balancers.length, streaming.kafka.brokers + 1);
     for (const lb of balancers) assert.deepEqual(lb.config.spec.load_balancer_source_ranges, [aws!.vpcCidr, ...aws!.adminCidrs]);

@@ -3,22 +3,48 @@
 # use into a filesystem mirror, and writes a CLI config that makes `init` use only that mirror (no registry).
 # Everything lands under ${AIRLINE_CACHE_DIR:-$HOME/.cache/airline-streaming}; present, matching binaries are reused.
 #
-# Usage: tools/terraform/build.sh [--only tofu|aws|kubernetes] [--force]
+# Usage: tools/terraform/build.sh [--only tofu|aws|kubernetes] [--force | --check]
 #   --force  rebuild even if the binary exists (the Go build cache still makes it a warm build)
+#   --check  build nothing: exit 0 if what would be built is already there, else 1 naming what is missing
 # Prints, per build, wall time and peak memory (GNU time), also kept in <cache>/tf-build/logs/<name>.time.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 only=""
 force=0
+check=0
 while [ "$#" -gt 0 ]; do
   case "$1" in
     --only) only="${2:?--only needs a name}"; shift 2 ;;
     --force) force=1; shift ;;
-    *) tf_die "unknown argument '$1' (usage: build.sh [--only tofu|aws|kubernetes] [--force])" ;;
+    --check) check=1; shift ;;
+    *) tf_die "unknown argument '$1' (usage: build.sh [--only tofu|aws|kubernetes] [--force | --check])" ;;
   esac
 done
 case "$only" in ""|tofu|aws|kubernetes) ;; *) tf_die "--only takes tofu, aws or kubernetes, not '$only'" ;; esac
+
+tofu_present() {
+  [ -x "$TOFU_BIN" ] && TF_CLI_CONFIG_FILE=/dev/null "$TOFU_BIN" version 2>/dev/null | head -1 | grep -qx "OpenTofu v$OPENTOFU_VERSION"
+}
+provider_present() { # "type|module|module-version|mirror-version|version-var"
+  local type module modversion mirrorversion primary
+  IFS='|' read -r type module modversion mirrorversion _ <<<"$1"
+  primary="$(provider_binary_path "$type" "$mirrorversion" "${TF_MIRROR_HOSTS[0]}")"
+  [ -x "$primary" ] && [ "$(cat "$primary.source" 2>/dev/null)" = "$module@$modversion" ]
+}
+
+if [ "$check" = 1 ]; then
+  missing=()
+  if { [ -z "$only" ] || [ "$only" = tofu ]; } && ! tofu_present; then missing+=("tofu v$OPENTOFU_VERSION"); fi
+  for entry in "${TF_PROVIDERS[@]}"; do
+    type="${entry%%|*}"
+    if { [ -z "$only" ] || [ "$only" = "$type" ]; } && ! provider_present "$entry"; then missing+=("provider $type"); fi
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then echo "not built: ${missing[*]} (cache: $AIRLINE_CACHE_DIR)"; exit 1; fi
+  [ -f "$TF_MIRROR_CLI_CONFIG" ] || { echo "not written: $TF_MIRROR_CLI_CONFIG"; exit 1; }
+  echo "built: ${only:-tofu and every provider}"
+  exit 0
+fi
 
 command -v go >/dev/null || tf_die "go is not installed (need Go >= 1.26 for the providers' go.mod)"
 [ -x /usr/bin/time ] || tf_die "/usr/bin/time (GNU time) is missing: apt-get install -y time"
@@ -58,7 +84,7 @@ timed_build() { # name workdir output ldflags package
 }
 
 build_tofu() {
-  if [ "$force" = 0 ] && [ -x "$TOFU_BIN" ] && TF_CLI_CONFIG_FILE=/dev/null "$TOFU_BIN" version 2>/dev/null | head -1 | grep -qx "OpenTofu v$OPENTOFU_VERSION"; then
+  if [ "$force" = 0 ] && tofu_present; then
     echo "tofu v$OPENTOFU_VERSION present: $TOFU_BIN"; return
   fi
   local src
@@ -74,7 +100,7 @@ build_provider() { # "type|module|module-version|mirror-version|version-var"
   IFS='|' read -r type module modversion mirrorversion versionvar <<<"$1"
   primary="$(provider_binary_path "$type" "$mirrorversion" "${TF_MIRROR_HOSTS[0]}")"
   stamp="$primary.source"
-  if [ "$force" = 0 ] && [ -x "$primary" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$module@$modversion" ]; then
+  if [ "$force" = 0 ] && provider_present "$1"; then
     echo "provider $type $mirrorversion present ($module@$modversion)"
   else
     local src

@@ -1,0 +1,106 @@
+// Faults on the deployed streaming-local stack, driven from this machine through the bootstrap NodePort: records
+// flow while a broker pod or a predictor pod is deleted, or pods are evicted against their disruption budgets.
+// Used by streaming-local.test.ts between its deploy and its teardown.
+import { randomBytes } from 'node:crypto';
+import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import { EXTERNAL_NODE_PORTS } from '../../contracts/kafka-settings';
+import { TOPIC_NAMES } from '../../contracts/topics';
+import { OutputCollector, dataFilePath, readFlightLines, replay, sleep } from '../harness/demo';
+import { eventually, type Kubectl } from '../harness/kube';
+
+export const NAMESPACE = 'kafka';
+export const PREDICTOR = 'airline-predictor';
+
+/** Rounds per fault test: 1 in CI; the counts in the notes come from K8S_FAULT_ROUNDS=10. */
+export function faultRounds(): number {
+  const raw = process.env.K8S_FAULT_ROUNDS ?? '1';
+  const rounds = Number(raw);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`K8S_FAULT_ROUNDS must be a whole number >= 1, got "${raw}"`);
+  return rounds;
+}
+
+export async function externalBootstrap(kubectl: Kubectl): Promise<string> {
+  const nodes = (await kubectl.json<{ items: any[] }>(['get', 'nodes'])).items;
+  const address = nodes[0].status.addresses.find((a: { type: string }) => a.type === 'InternalIP').address;
+  return `${address}:${EXTERNAL_NODE_PORTS.bootstrap}`;
+}
+
+const isReady = (pod: any) => pod.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') === true;
+
+export async function readyPods(kubectl: Kubectl, prefix: string): Promise<any[]> {
+  const pods = (await kubectl.json<{ items: any[] }>(['-n', NAMESPACE, 'get', 'pods'])).items;
+  return pods.filter((p) => p.metadata.name.startsWith(prefix) && !p.metadata.deletionTimestamp && isReady(p));
+}
+
+/** Waits until every broker, ZooKeeper server and predictor is Ready again (counts as deployed). */
+export function waitAllReady(kubectl: Kubectl, timeoutMs = 300_000): Promise<true> {
+  return eventually(
+    'brokers 3/3, ZooKeeper 3/3 and predictors 5/5 Ready',
+    async () => {
+      const [brokers, zookeeper, predictors] = await Promise.all([
+        readyPods(kubectl, 'kafka-').then((pods) => pods.filter((p) => !p.metadata.name.startsWith('kafka-topics-'))),
+        readyPods(kubectl, 'zookeeper-'),
+        readyPods(kubectl, `${PREDICTOR}-`),
+      ]);
+      return brokers.length === 3 && zookeeper.length === 3 && predictors.length === 5 ? true : undefined;
+    },
+    timeoutMs,
+    2_000,
+  );
+}
+
+export interface FlowResult {
+  sent: number;
+  missing: number;
+  duplicates: number;
+  /** Set by the fault: ms from the fault to processing resuming (predictor deletion). */
+  resumeMs?: number;
+}
+
+/**
+ * Replays `records` flight records at `rate` per second through the bootstrap NodePort, calls `fault` once
+ * `faultAfterMs` into the replay, and collects every output with the run's key prefix.
+ */
+export async function flowWithFault(
+  bootstrap: string,
+  options: { records: number; rate: number; faultAfterMs: number; label: string },
+  fault: (collector: OutputCollector) => Promise<void>,
+): Promise<{ result: FlowResult; collector: OutputCollector }> {
+  const runId = `${options.label}-${randomBytes(3).toString('hex')}`;
+  const kafka = new Kafka({ clientId: `k8s-fault-${runId}`, brokers: [bootstrap], logLevel: logLevel.NOTHING });
+  const collector = new OutputCollector(kafka, {
+    outputTopic: TOPIC_NAMES.output,
+    deadLetterTopic: TOPIC_NAMES.deadLetter,
+    groupId: `k8s-fault-collector-${runId}`,
+    keyPrefix: `${runId}-`,
+  });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  await collector.start();
+  await producer.connect();
+  try {
+    const records = readFlightLines(dataFilePath(), options.records, `${runId}-`);
+    const replaying = replay(producer, records, { topic: TOPIC_NAMES.input, ratePerSecond: options.rate });
+    await sleep(options.faultAfterMs);
+    await fault(collector);
+    const sent = await replaying;
+    await collector.waitForKeys(sent, 240_000);
+    return {
+      result: {
+        sent,
+        missing: collector.missingKeys(records.map((r) => r.key)).length,
+        duplicates: collector.duplicateKeys().length,
+      },
+      collector,
+    };
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+    await collector.stop().catch(() => undefined);
+  }
+}
+
+/** Evicts a pod through the Eviction API (what kubectl drain does); the API's answer, refused or not. */
+export async function evict(kubectl: Kubectl, pod: string): Promise<{ accepted: boolean; message: string }> {
+  const eviction = JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pod, namespace: NAMESPACE } });
+  const result = await kubectl.run(['create', '--raw', `/api/v1/namespaces/${NAMESPACE}/pods/${pod}/eviction`, '-f', '-'], { input: eviction });
+  return { accepted: result.code === 0, message: `${result.stdout}${result.stderr}`.trim() };
+}
