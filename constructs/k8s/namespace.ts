@@ -41,9 +41,8 @@ export class AppNamespace extends Construct {
         name: props.name,
         labels: {
           ...props.labels,
-          // Every pod here runs as a non-root user without privileges; enforce it.
-          'pod-security.kubernetes.io/enforce': 'baseline',
-          'pod-security.kubernetes.io/warn': 'restricted',
+          // Every pod here runs as a non-root user without privileges or capabilities; enforce it.
+          'pod-security.kubernetes.io/enforce': 'restricted',
         },
       },
     });

@@ -12,10 +12,22 @@ export function nonRootPodSecurityContext(uid: number) {
   };
 }
 
-export function restrictedContainerSecurityContext(options: { readOnlyRootFilesystem?: boolean } = {}) {
+/**
+ * Container-level context meeting the `restricted` Pod Security level. runAsNonRoot is repeated here because the
+ * kubernetes provider sends `run_as_non_root = false` for a container context that leaves it unset, which would
+ * override the pod's `true`. Root filesystems are read-only: writable paths are volumes (WRITABLE_TMP).
+ */
+export function restrictedContainerSecurityContext() {
   return {
     allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: options.readOnlyRootFilesystem ?? false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
     capabilities: { drop: ['ALL'] },
   };
 }
+
+/** /tmp as a small emptyDir, for JVMs (hsperfdata) and scripts on a read-only root filesystem. */
+export const WRITABLE_TMP = {
+  volume: { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+  volumeMount: { name: 'tmp', mountPath: '/tmp' },
+} as const;

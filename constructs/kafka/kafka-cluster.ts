@@ -18,7 +18,7 @@ import {
   renderProperties,
 } from '../../contracts/kafka-settings';
 import { podPlacement } from '../k8s/placement';
-import { nonRootPodSecurityContext, restrictedContainerSecurityContext } from '../k8s/security';
+import { nonRootPodSecurityContext, restrictedContainerSecurityContext, WRITABLE_TMP } from '../k8s/security';
 import { escapeTerraformTemplate } from '../k8s/terraform-escape';
 import { BrokerRackAwareness } from './rack-awareness';
 import { claimRetentionPolicy, dataVolumeClaimTemplate, type VolumeRetention } from '../k8s/stateful-storage';
@@ -368,6 +368,7 @@ export class KafkaCluster extends Construct {
                   { name: 'data', mountPath: DATA_DIR },
                   { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
                   { name: 'run', mountPath: RUN_DIR },
+                  WRITABLE_TMP.volumeMount,
                   this.rackAwareness.brokerVolumeMount,
                 ],
               },
@@ -375,6 +376,7 @@ export class KafkaCluster extends Construct {
             volume: [
               { name: 'config', configMap: { name: config.metadata.name, defaultMode: '0555' } },
               { name: 'run', emptyDir: { sizeLimit: '16Mi' } },
+              WRITABLE_TMP.volume,
               ...this.rackAwareness.volumes,
             ],
           },

@@ -142,7 +142,7 @@ export class KafkaTopics extends Construct {
                   { name: 'TIMEOUT_MS', value: String(timeoutMs) },
                 ],
                 resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
-                securityContext: restrictedContainerSecurityContext({ readOnlyRootFilesystem: true }),
+                securityContext: restrictedContainerSecurityContext(),
                 volumeMount: [this.bundle.volumeMount],
               },
             ],

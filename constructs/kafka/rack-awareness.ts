@@ -113,7 +113,7 @@ export class BrokerRackAwareness extends Construct {
         { name: 'node-reader-token', mountPath: TOKEN_DIR, readOnly: true },
       ],
       resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
-      securityContext: restrictedContainerSecurityContext({ readOnlyRootFilesystem: true }),
+      securityContext: restrictedContainerSecurityContext(),
     };
   }
 }

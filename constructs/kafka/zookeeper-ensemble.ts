@@ -16,7 +16,7 @@ import {
 } from '../../contracts/kafka-settings';
 import { podPlacement } from '../k8s/placement';
 import { escapeTerraformTemplate } from '../k8s/terraform-escape';
-import { nonRootPodSecurityContext, restrictedContainerSecurityContext } from '../k8s/security';
+import { nonRootPodSecurityContext, restrictedContainerSecurityContext, WRITABLE_TMP } from '../k8s/security';
 import { claimRetentionPolicy, dataVolumeClaimTemplate, type VolumeRetention } from '../k8s/stateful-storage';
 
 export interface ZooKeeperEnsembleProps {
@@ -54,6 +54,8 @@ export const ZOOKEEPER_ENSEMBLE_DEFAULTS = {
 
 const CONFIG_DIR = '/conf';
 const DATA_DIR = '/data';
+/** The official image's ZOO_LOG_DIR. */
+const ZOOKEEPER_LOG_DIR = '/logs';
 
 /**
  * A ZooKeeper ensemble as a StatefulSet on the official `zookeeper` image: zoo.cfg from a ConfigMap (the image's
@@ -215,10 +217,17 @@ export class ZooKeeperEnsemble extends Construct {
                 volumeMount: [
                   { name: 'data', mountPath: DATA_DIR },
                   { name: 'config', mountPath: `${CONFIG_DIR}/zoo.cfg`, subPath: 'zoo.cfg', readOnly: true },
+                  WRITABLE_TMP.volumeMount,
+                  // ZOO_LOG_DIR of the image: zkServer.sh creates it; logs themselves go to the console.
+                  { name: 'logs', mountPath: ZOOKEEPER_LOG_DIR },
                 ],
               },
             ],
-            volume: [{ name: 'config', configMap: { name: config.metadata.name, defaultMode: '0444' } }],
+            volume: [
+              { name: 'config', configMap: { name: config.metadata.name, defaultMode: '0444' } },
+              WRITABLE_TMP.volume,
+              { name: 'logs', emptyDir: { sizeLimit: '64Mi' } },
+            ],
           },
         },
         volumeClaimTemplate: [dataVolumeClaimTemplate(this.podLabels, props.storageClassName, storageGiB)],

@@ -219,7 +219,7 @@ export class PredictionService extends Construct {
                 readinessProbe: { httpGet: httpGet('/readyz'), periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
                 startupProbe: { httpGet: httpGet('/healthz'), periodSeconds: 2, failureThreshold: 30 },
                 resources: { requests: { ...resources.requests }, limits: { ...resources.limits } },
-                securityContext: restrictedContainerSecurityContext({ readOnlyRootFilesystem: true }),
+                securityContext: restrictedContainerSecurityContext(),
                 volumeMount: volumeMounts,
               },
             ],

@@ -207,18 +207,49 @@ test('the app (main.ts) writes a streaming stack for every environment', () => {
   }
 });
 
-/** Every container and init container image in a synthesized stack. */
+/** Every container and init container (with the resource holding it) in a synthesized stack. */
+function containers(stack: StackJson): Array<{ resource: string; container: Json }> {
+  const found: Array<{ resource: string; container: Json }> = [];
+  for (const resource of allResources(stack)) {
+    const visit = (value: unknown, key?: string): void => {
+      if (Array.isArray(value)) value.forEach((item) => visit(item, key));
+      else if (value && typeof value === 'object') {
+        if ((key === 'container' || key === 'init_container') && typeof (value as Json).image === 'string') {
+          found.push({ resource: `${resource.type}.${resource.name}`, container: value as Json });
+        }
+        for (const [childKey, child] of Object.entries(value)) visit(child, childKey);
+      }
+    };
+    visit(resource.config);
+  }
+  return found;
+}
+
 function containerImages(stack: StackJson): string[] {
-  const images: string[] = [];
-  const visit = (value: unknown, key?: string): void => {
-    if (Array.isArray(value)) value.forEach((item) => visit(item, key));
-    else if (value && typeof value === 'object') {
-      if ((key === 'container' || key === 'init_container') && typeof (value as Json).image === 'string') images.push((value as Json).image);
-      for (const [childKey, child] of Object.entries(value)) visit(child, childKey);
+  return containers(stack).map(({ container }) => container.image);
+}
+
+for (const environment of environments) {
+  test(`${environment.name}: the namespace enforces the restricted Pod Security level and every container meets it with a read-only root`, () => {
+    const stack = synthesized.get(environment.name)!;
+    const [namespace] = resourcesOfType(stack, 'kubernetes_namespace_v1');
+    assert.equal(namespace.config.metadata.labels['pod-security.kubernetes.io/enforce'], 'restricted');
+    const found = containers(stack);
+    assert.ok(found.length >= 5, `${found.length} containers`);
+    for (const { resource, container } of found) {
+      const context = container.security_context;
+      const where = `${resource} ${container.name}`;
+      assert.equal(context?.run_as_non_root, true, where);
+      assert.equal(context?.allow_privilege_escalation, false, where);
+      assert.equal(context?.read_only_root_filesystem, true, where);
+      assert.deepEqual(context?.capabilities?.drop, ['ALL'], where);
     }
-  };
-  for (const resource of allResources(stack)) visit(resource.config);
-  return images;
+    for (const resource of allResources(stack).filter((r) => ['kubernetes_stateful_set_v1', 'kubernetes_deployment_v1', 'kubernetes_job_v1'].includes(r.type))) {
+      const pod = resource.config.spec.template.spec;
+      assert.equal(pod.security_context.run_as_non_root, true, resource.name);
+      assert.equal(pod.security_context.seccomp_profile.type, 'RuntimeDefault', resource.name);
+    }
+  });
 }
 
 test('local runs only the images built by tools/k8s; the AWS environments only official ones', async () => {
