@@ -23,10 +23,15 @@ function apiForm(value: Json, key = ''): Json {
   );
 }
 
+/** The stack's NetworkPolicies as one List for kubectl apply. */
 function networkPolicyManifests(json: StackJson): string {
-  return resourcesOfType(json, 'kubernetes_network_policy_v1')
-    .map(({ config }) => JSON.stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: apiForm(config.metadata), spec: apiForm(config.spec) }))
-    .join('\n---\n');
+  const items = resourcesOfType(json, 'kubernetes_network_policy_v1').map(({ config }) => ({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: apiForm(config.metadata),
+    spec: apiForm(config.spec),
+  }));
+  return JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
 }
 
 function podLabels(json: StackJson, type: string, name: string): Record<string, string> {
