@@ -131,6 +131,8 @@ export interface StreamingInput {
   kafka?: KafkaInput;
   topics?: TopicSpec[];
   prediction?: PredictionInput;
+  /** Namespace whose pods may scrape the predictors' /metrics through the NetworkPolicies (a DNS label). */
+  monitoringNamespace?: string;
 }
 
 export interface LocalTargetInput {
@@ -208,6 +210,7 @@ export interface StreamingConfig {
   kafka: Required<Omit<KafkaInput, 'externalDomain' | 'image'>> & { externalDomain: string; image: string };
   topics: Array<Required<TopicSpec>>;
   prediction: Required<Omit<PredictionInput, 'image'>> & { image?: string };
+  monitoringNamespace: string;
 }
 
 export type LocalTarget = Required<Pick<LocalTargetInput, 'kubeconfigContext'>> & { kubeconfigPath: string };
@@ -259,6 +262,8 @@ export const DEFAULTS = {
     topics: TOPIC_ROLES.map((role) => TOPIC_NAMES[role]),
     topicDefaults: TOPIC_DEFAULTS,
     prediction: { replicas: 5, mode: 'at-least-once' as DeliveryMode },
+    /** Where the metrics scraper (Prometheus) runs: the only namespace whose pods reach the predictors' /metrics. */
+    monitoringNamespace: 'monitoring',
   },
 } as const;
 

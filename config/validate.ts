@@ -507,8 +507,14 @@ function resolveStateBackend(check: Checker, raw: unknown, region: string): Stat
 
 function resolveStreaming(check: Checker, name: string, production: boolean, target: 'aws' | 'local', raw: unknown): StreamingConfig {
   const d = DEFAULTS.streaming;
-  const input = check.optionalObject('streaming', raw, ['namespace', 'nodeRuntimeImage', 'zookeeper', 'kafka', 'topics', 'prediction']);
+  const input = check.optionalObject('streaming', raw, ['namespace', 'nodeRuntimeImage', 'zookeeper', 'kafka', 'topics', 'prediction', 'monitoringNamespace']);
   const namespace = check.string('streaming.namespace', input.namespace, d.namespace, DNS_LABEL, 'use a DNS label: up to 63 lowercase letters, digits or dashes');
+  const monitoringNamespace = check.string('streaming.monitoringNamespace', input.monitoringNamespace, d.monitoringNamespace, DNS_LABEL,
+    'name the namespace of the metrics scraper as a DNS label: up to 63 lowercase letters, digits or dashes, e.g. "monitoring"');
+  if (monitoringNamespace === namespace) {
+    check.report('streaming.monitoringNamespace', `"${monitoringNamespace}" is the streaming namespace itself: every pod there could reach the metrics ports`,
+      'name the separate namespace the metrics scraper runs in, e.g. "monitoring"');
+  }
   const nodeRuntimeImage = check.image('streaming.nodeRuntimeImage', input.nodeRuntimeImage, d.nodeRuntimeImage, production);
 
   const zk = check.optionalObject('streaming.zookeeper', input.zookeeper, ['replicas', 'image', 'heapMb', 'storageGiB']);
@@ -562,7 +568,7 @@ function resolveStreaming(check: Checker, name: string, production: boolean, tar
     mode: check.oneOf<DeliveryMode>('streaming.prediction.mode', p.mode, d.prediction.mode, ['at-least-once', 'exactly-once']),
     ...(image === undefined ? {} : { image }),
   };
-  return { namespace, nodeRuntimeImage, zookeeper, kafka, topics, prediction };
+  return { namespace, nodeRuntimeImage, zookeeper, kafka, topics, prediction, monitoringNamespace };
 }
 
 /**

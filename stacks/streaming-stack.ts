@@ -6,6 +6,7 @@ import { PROJECT, type ResolvedEnvironment } from '../config/schema';
 import { TOPIC_NAMES } from '../contracts/topics';
 import { ClusterConnection } from '../constructs/k8s/cluster-connection';
 import { AppNamespace } from '../constructs/k8s/namespace';
+import { NetworkPolicies } from '../constructs/k8s/network-policies';
 import { BootstrapVip } from '../constructs/kafka/bootstrap-vip';
 import { KafkaExternalDns, externalBrokerHostTemplate } from '../constructs/kafka/external-dns';
 import { KafkaCluster } from '../constructs/kafka/kafka-cluster';
@@ -41,6 +42,7 @@ export class StreamingStack extends TerraformStack {
   readonly topics: KafkaTopics;
   readonly externalDns?: KafkaExternalDns;
   readonly prediction: PredictionService;
+  readonly networkPolicies: NetworkPolicies;
 
   constructor(scope: Construct, id: string, props: StreamingStackProps) {
     super(scope, id);
@@ -152,6 +154,17 @@ export class StreamingStack extends TerraformStack {
       strictPlacement: this.strictPlacement,
       labels,
       dependsOn: [this.topics.job],
+    });
+
+    this.networkPolicies = new NetworkPolicies(this, 'network-policies', {
+      namespace: this.namespace,
+      zookeeperPodLabels: this.zookeeper.podLabels,
+      brokerPodLabels: this.kafka.podLabels,
+      predictorPodLabels: this.prediction.matchLabels,
+      topicsJobPodLabels: this.topics.podLabels,
+      monitoringNamespace: streaming.monitoringNamespace,
+      ports: { broker: this.kafka.internalPort },
+      externalPort: this.kafka.externalPort,
     });
 
     new TerraformOutput(this, 'kafka_namespace', { value: this.namespace });

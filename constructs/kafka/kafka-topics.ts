@@ -66,6 +66,8 @@ export function topicsSpecJson(topics: ReadonlyArray<Required<TopicSpec>>): stri
  */
 export class KafkaTopics extends Construct {
   readonly jobName: string;
+  /** Labels of the Job's pods. */
+  readonly podLabels: Record<string, string>;
   readonly specHash: string;
   readonly specJson: string;
   readonly job: JobV1;
@@ -89,6 +91,7 @@ export class KafkaTopics extends Construct {
     const timeoutMs = props.timeoutMs ?? d.timeoutMs;
     const activeDeadlineSeconds = props.activeDeadlineSeconds ?? d.activeDeadlineSeconds;
     const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': PROJECT };
+    this.podLabels = { ...labels };
 
     this.bundle = new NodeAppBundle(this, 'provisioner', {
       entry: d.entry,

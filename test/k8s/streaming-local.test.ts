@@ -18,9 +18,21 @@ function script(args: string[], command = 'bash'): { status: number | null; outp
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
+// The stack's NetworkPolicies admit only its own workloads: the check pods get in through a policy of this test
+// (the namespace, and the policy with it, goes at teardown).
+const CHECK_POD_LABELS = { 'airline.io/test-client': 'true' };
+const CHECK_POD_POLICY = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: test-check-pods, namespace: ${NAMESPACE} }
+spec:
+  podSelector: { matchExpressions: [{ key: app.kubernetes.io/name, operator: In, values: [zookeeper, kafka] }] }
+  policyTypes: [Ingress]
+  ingress: [{ from: [{ podSelector: { matchLabels: { airline.io/test-client: "true" } } }] }]
+`;
+
 /** Runs one command in a pod of the Kafka image (it carries Kafka's tools and nc) and returns what it printed. */
 async function inCluster(name: string, command: string): Promise<string> {
-  await kubectl.apply(commandPod({ name, namespace: NAMESPACE, image: cluster.images.kafka, command: ['bash', '-c', command] }));
+  await kubectl.apply(commandPod({ name, namespace: NAMESPACE, image: cluster.images.kafka, labels: CHECK_POD_LABELS, command: ['bash', '-c', command] }));
   return kubectl.podOutput(NAMESPACE, name, 180);
 }
 
@@ -31,6 +43,10 @@ describe('streaming-local on the local Kubernetes', () => {
     cluster = localKubernetes();
     kubectl = new Kubectl(cluster);
     deploy = script(['tools/terraform/deploy.sh', 'local']);
+  });
+  before(async () => {
+    // Applied ahead of the checks: the NetworkPolicy agent takes a moment.
+    if (deploy.status === 0) await kubectl.apply(CHECK_POD_POLICY);
   });
   after(() => {
     const teardown = script(['tools/terraform/teardown.sh', 'local', '--yes']);

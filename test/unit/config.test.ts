@@ -111,6 +111,8 @@ const RULES: RuleCase[] = [
   { rule: 'state key prefix has no leading slash', change: (e) => { e.stateBackend.keyPrefix = '/states'; }, field: 'stateBackend.keyPrefix', says: /without leading or trailing slashes/ },
   { rule: 'local state takes no bucket', change: (e) => { e.stateBackend = { kind: 'local', bucket: 'x-y-z' }; }, field: 'stateBackend.bucket', says: /only applies to kind "s3"/ },
   { rule: 'namespace is a DNS label', change: (e) => { e.streaming = { namespace: 'Kafka_NS' }; }, field: 'streaming.namespace', says: /"Kafka_NS" is not valid\. Fix: use a DNS label/ },
+  { rule: 'monitoring namespace is a DNS label', change: (e) => { e.streaming = { monitoringNamespace: 'Monitoring_NS' }; }, field: 'streaming.monitoringNamespace', says: /"Monitoring_NS" is not valid\. Fix: name the namespace of the metrics scraper as a DNS label/ },
+  { rule: 'monitoring namespace is not the streaming namespace', change: (e) => { e.streaming = { namespace: 'kafka', monitoringNamespace: 'kafka' }; }, field: 'streaming.monitoringNamespace', says: /"kafka" is the streaming namespace itself: every pod there could reach the metrics ports\. Fix: name the separate namespace/ },
   { rule: 'ZooKeeper ensemble size is odd', change: (e) => { e.streaming = { zookeeper: { replicas: 4 } }; }, field: 'streaming.zookeeper.replicas', says: /Fix: use an odd number/ },
   { rule: 'ZooKeeper has at least one server', change: (e) => { e.streaming = { zookeeper: { replicas: 0 } }; }, field: 'streaming.zookeeper.replicas', says: /0 is out of range/ },
   { rule: 'Kafka has at least one broker', change: (e) => { e.streaming = { kafka: { brokers: 0 } }; }, field: 'streaming.kafka.brokers', says: /0 is out of range/ },
@@ -212,6 +214,7 @@ test('defaults come from DEFAULTS and subnets are carved from the VPC CIDR', () 
     DEFAULTS.streaming.topics.map((name) => [name, 10, 3]));
   assert.equal(resolved.streaming.prediction.maxReplicas, 10, 'maxReplicas defaults to the input partitions');
   assert.equal(resolved.streaming.kafka.externalDomain, 'kafka.team.internal');
+  assert.equal(resolved.streaming.monitoringNamespace, DEFAULTS.streaming.monitoringNamespace);
   assert.deepEqual(resolved.tags, { owner: 'team-a', 'expires-at': '2027-01-31', environment: 'team', project: 'airline-streaming', 'managed-by': 'cdktf' });
 });
 
