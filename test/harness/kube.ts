@@ -9,8 +9,15 @@ export function commandPod(options: {
   command: string[];
   labels?: Record<string, string>;
   extraSpec?: string;
+  /** Meets the `restricted` Pod Security level (namespaces that enforce it refuse other pods): runs as this uid. */
+  restrictedAsUid?: number;
 }): string {
   const labels = Object.entries(options.labels ?? {}).map(([k, v]) => `    ${k}: "${v}"`).join('\n');
+  const uid = options.restrictedAsUid;
+  const podContext =
+    uid === undefined ? '' : `  securityContext: { runAsNonRoot: true, runAsUser: ${uid}, runAsGroup: ${uid}, seccompProfile: { type: RuntimeDefault } }\n`;
+  const containerContext =
+    uid === undefined ? '' : '      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] } }\n';
   return `apiVersion: v1
 kind: Pod
 metadata:
@@ -19,10 +26,10 @@ metadata:
 ${labels ? `  labels:\n${labels}\n` : ''}spec:
   restartPolicy: Never
   terminationGracePeriodSeconds: 1
-  containers:
+${podContext}  containers:
     - name: main
       image: ${options.image}
       imagePullPolicy: Never
       command: ${JSON.stringify(options.command)}
-${options.extraSpec ?? ''}`;
+${containerContext}${options.extraSpec ?? ''}`;
 }

@@ -32,7 +32,7 @@ spec:
 
 /** Runs one command in a pod of the Kafka image (it carries Kafka's tools and nc) and returns what it printed. */
 async function inCluster(name: string, command: string): Promise<string> {
-  await kubectl.apply(commandPod({ name, namespace: NAMESPACE, image: cluster.images.kafka, labels: CHECK_POD_LABELS, command: ['bash', '-c', command] }));
+  await kubectl.apply(commandPod({ name, namespace: NAMESPACE, image: cluster.images.kafka, labels: CHECK_POD_LABELS, command: ['bash', '-c', command], restrictedAsUid: 1000 }));
   return kubectl.podOutput(NAMESPACE, name, 180);
 }
 
