@@ -23,8 +23,15 @@ while [ "$#" -gt 0 ]; do
 done
 case "$only" in ""|tofu|aws|kubernetes) ;; *) tf_die "--only takes tofu, aws or kubernetes, not '$only'" ;; esac
 
+# The first line of `tofu version`. Read whole, not through `| head -1`: under pipefail, tofu killed by SIGPIPE after
+# head exits would make the check fail at random.
+tofu_reported_version() {
+  local text
+  text="$(TF_CLI_CONFIG_FILE=/dev/null "$TOFU_BIN" version 2>/dev/null)" || return 1
+  echo "${text%%$'\n'*}"
+}
 tofu_present() {
-  [ -x "$TOFU_BIN" ] && TF_CLI_CONFIG_FILE=/dev/null "$TOFU_BIN" version 2>/dev/null | head -1 | grep -qx "OpenTofu v$OPENTOFU_VERSION"
+  [ -x "$TOFU_BIN" ] && [ "$(tofu_reported_version)" = "OpenTofu v$OPENTOFU_VERSION" ]
 }
 provider_present() { # "type|module|module-version|mirror-version|version-var"
   local type module modversion mirrorversion primary
@@ -92,7 +99,7 @@ build_tofu() {
   mkdir -p "$(dirname "$TOFU_BIN")"
   # version.dev=no drops the -dev suffix, as the release build does.
   timed_build tofu "$src" "$TOFU_BIN" "-s -w -X github.com/opentofu/opentofu/version.dev=no" ./cmd/tofu
-  TF_CLI_CONFIG_FILE=/dev/null "$TOFU_BIN" version | head -1 | grep -qx "OpenTofu v$OPENTOFU_VERSION" || tf_die "built tofu does not report v$OPENTOFU_VERSION"
+  tofu_present || tf_die "built tofu reports '$(tofu_reported_version)', not OpenTofu v$OPENTOFU_VERSION"
 }
 
 build_provider() { # "type|module|module-version|mirror-version|version-var"
