@@ -17,11 +17,11 @@ pids() {
 # Children of the listed processes (containers run in pod namespaces below the shims).
 all="$(pids | sort -un)"
 for pid in $all; do all+=" $(pgrep -P "$pid" | tr '\n' ' ' || true)"; done
-for pid in $(echo "$all" | tr ' ' '\n' | sort -un); do
+samples="$(for pid in $(echo "$all" | tr ' ' '\n' | sort -un); do
   [ -r "/proc/$pid/smaps_rollup" ] || continue
   pss="$(awk '/^Pss:/ { print $2 }' "/proc/$pid/smaps_rollup" 2>/dev/null || true)"
   [ -n "$pss" ] && echo "$pss $(cat "/proc/$pid/comm" 2>/dev/null)"
-done | awk '{ total += $1; by[$2] += $1 } END {
-  printf "cluster PSS: %.0f MiB\n", total / 1024
-  for (c in by) printf "%8.0f MiB  %s\n", by[c] / 1024, c
-}' | sort -k1,1 -rn | head -15
+done)"
+# The total first, then the top commands (sorted apart, so the total line is never cut off).
+echo "$samples" | awk '{ total += $1 } END { printf "cluster PSS: %.0f MiB\n", total / 1024 }'
+echo "$samples" | awk '{ by[$2] += $1 } END { for (c in by) printf "%8.0f MiB  %s\n", by[c] / 1024, c }' | sort -k1,1 -rn | head -15
