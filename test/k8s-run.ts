@@ -43,6 +43,12 @@ function clusterIsUp(): Promise<boolean> {
   });
 }
 
+/** Per test file: 15 min, plus 6 min per fault round beyond the first (K8S_FAULT_ROUNDS, see test/k8s/streaming-faults.ts). */
+function fileTimeoutMs(): number {
+  const rounds = Math.max(1, Number(process.env.K8S_FAULT_ROUNDS ?? '1') || 1);
+  return (15 + 6 * (rounds - 1)) * 60_000;
+}
+
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const keep = args.includes('--keep');
@@ -78,7 +84,7 @@ async function main(): Promise<number> {
     process.stderr.write(`== node --test over ${files.length} file(s) on the local Kubernetes\n`);
     code = await run(
       process.execPath,
-      ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=900000', ...files],
+      ['--import', 'tsx', '--test', '--test-concurrency=1', `--test-timeout=${fileTimeoutMs()}`, ...files],
       (pid) => signals.track(pid),
     );
     log.info({ code, ms: Date.now() - started }, 'Kubernetes tests finished');
