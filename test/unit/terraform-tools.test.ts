@@ -154,3 +154,33 @@ test('emulator drift ignores are added only under the emulator profile, to exact
   assert.ok(others.every((r) => r.config.lifecycle?.ignore_changes === undefined), 'ignore_changes leaked to other resource types');
   assert.ok(allResources(synth(false)).every((r) => r.config.lifecycle?.ignore_changes === undefined), 'ignore_changes present on AWS');
 });
+
+test('build.sh --check builds nothing and names what is missing; with everything present it says built', () => {
+  const cache = mkdtempSync(join(tmpdir(), 'tf-check-'));
+  const check = (...args: string[]) =>
+    spawnSync('bash', ['tools/terraform/build.sh', '--check', ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, AIRLINE_CACHE_DIR: cache } });
+  const empty = check();
+  assert.equal(empty.status, 1, empty.stderr);
+  assert.match(empty.stdout, /^not built: tofu v[\d.]+ provider aws provider kubernetes /);
+  // A stand-in tofu that reports the pinned version, and a stamped kubernetes provider: --only kubernetes passes.
+  const lib = spawnSync('bash', ['-c', 'source tools/terraform/lib.sh; echo "$TOFU_BIN|$OPENTOFU_VERSION|$(provider_binary_path kubernetes 3.2.2-dev registry.opentofu.org)|$TF_MIRROR_CLI_CONFIG"; printf "%s\\n" "${TF_PROVIDERS[@]}"'], {
+    cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, AIRLINE_CACHE_DIR: cache },
+  }).stdout.trim().split('\n');
+  const [tofu, version, provider, cliConfig] = lib[0].split('|');
+  const [, module, moduleVersion] = lib.find((line) => line.startsWith('kubernetes|'))!.split('|');
+  const write = (path: string, text: string, mode = 0o644) => {
+    spawnSync('mkdir', ['-p', join(path, '..')]);
+    writeFileSync(path, text, { mode });
+  };
+  write(tofu, `#!/bin/sh\necho "OpenTofu v${version}"\necho "on linux_amd64"\n`, 0o755);
+  write(provider, '#!/bin/sh\n', 0o755);
+  write(`${provider}.source`, `${module}@${moduleVersion}\n`);
+  write(cliConfig, '# test\n');
+  assert.equal(check('--only', 'tofu').status, 0);
+  const kubernetes = check('--only', 'kubernetes');
+  assert.equal(kubernetes.status, 0, kubernetes.stdout);
+  assert.match(kubernetes.stdout, /^built: kubernetes$/m);
+  const all = check();
+  assert.equal(all.status, 1);
+  assert.match(all.stdout, /^not built: provider aws /);
+});
