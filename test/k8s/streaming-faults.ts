@@ -32,21 +32,33 @@ export async function readyPods(kubectl: Kubectl, prefix: string): Promise<any[]
   return pods.filter((p) => p.metadata.name.startsWith(prefix) && !p.metadata.deletionTimestamp && isReady(p));
 }
 
-/** Waits until every broker, ZooKeeper server and predictor is Ready again (counts as deployed). */
-export function waitAllReady(kubectl: Kubectl, timeoutMs = 300_000): Promise<true> {
-  return eventually(
-    'brokers 3/3, ZooKeeper 3/3 and predictors 5/5 Ready',
-    async () => {
-      const [brokers, zookeeper, predictors] = await Promise.all([
-        readyPods(kubectl, 'kafka-').then((pods) => pods.filter((p) => !p.metadata.name.startsWith('kafka-topics-'))),
-        readyPods(kubectl, 'zookeeper-'),
-        readyPods(kubectl, `${PREDICTOR}-`),
-      ]);
-      return brokers.length === 3 && zookeeper.length === 3 && predictors.length === 5 ? true : undefined;
-    },
-    timeoutMs,
-    2_000,
-  );
+/** Waits until every broker, ZooKeeper server and predictor is Ready again; on timeout names the pods that were not. */
+export async function waitAllReady(kubectl: Kubectl, timeoutMs = 300_000): Promise<true> {
+  try {
+    return await eventually(
+      'brokers 3/3, ZooKeeper 3/3 and predictors 5/5 Ready',
+      async () => {
+        const [brokers, zookeeper, predictors] = await Promise.all([
+          readyPods(kubectl, 'kafka-').then((pods) => pods.filter((p) => !p.metadata.name.startsWith('kafka-topics-'))),
+          readyPods(kubectl, 'zookeeper-'),
+          readyPods(kubectl, `${PREDICTOR}-`),
+        ]);
+        return brokers.length === 3 && zookeeper.length === 3 && predictors.length === 5 ? true : undefined;
+      },
+      timeoutMs,
+      2_000,
+    );
+  } catch (error) {
+    const pods = (await kubectl.json<{ items: any[] }>(['-n', NAMESPACE, 'get', 'pods'])).items;
+    const notReady = pods
+      .filter((p) => !p.metadata.name.startsWith('kafka-topics-') && !p.metadata.name.startsWith('check-') && (!isReady(p) || p.metadata.deletionTimestamp))
+      .map((p) => {
+        const container = p.status?.containerStatuses?.[0];
+        const state = container ? Object.keys(container.state ?? {}).join(',') : 'no container';
+        return `${p.metadata.name}: phase ${p.status?.phase}, ${state}, restarts ${container?.restartCount ?? 0}${p.metadata.deletionTimestamp ? ', terminating' : ''}`;
+      });
+    throw new Error(`${(error as Error).message}; not Ready: ${notReady.join('; ') || 'none (counts differ)'}`);
+  }
 }
 
 export interface FlowResult {

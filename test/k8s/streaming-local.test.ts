@@ -176,7 +176,8 @@ describe('streaming-local on the local Kubernetes', () => {
         const second = await evict(kubectl, pods[(round + 1) % count]);
         assert.equal(second.accepted, false, `${pods[(round + 1) % count]} evicted while ${pods[round % count]} was down`);
         assert.match(second.message, /disruption budget/);
-        await waitAllReady(kubectl);
+        // A broker's graceful stop may take up to its 120 s grace period before the new pod starts.
+        await waitAllReady(kubectl, 600_000);
       }
     }
   });
