@@ -1,0 +1,131 @@
+// Who may do what on the Kafka cluster: the principal of every client, the SASL mechanism, the variables a client
+// reads its credentials from, and the ACLs per principal as plain data. The local cluster (local/cluster.ts) creates
+// exactly these; clients (services/common/kafka-client.ts) authenticate as one of these principals.
+import { PREDICTOR_GROUP_ID, TOPIC_NAMES } from './topics';
+
+/** The only SASL mechanism the client listener enables (passwords are never sent, unlike PLAIN). */
+export const KAFKA_SASL_MECHANISM = 'SCRAM-SHA-512';
+
+/** The principals that authenticate with SCRAM, one per client role. */
+export const CLIENT_PRINCIPALS = {
+  predictor: 'airline-predictor',
+  topicsProvisioner: 'airline-topics-provisioner',
+  demoReplay: 'airline-demo-replay',
+  demoCollector: 'airline-demo-collector',
+} as const;
+export type ClientRole = keyof typeof CLIENT_PRINCIPALS;
+export const CLIENT_ROLES = Object.keys(CLIENT_PRINCIPALS) as ClientRole[];
+
+/**
+ * The brokers' own identity: the CN of their certificates on the mutual-TLS inter-broker listener, and the only
+ * entry of `super.users`.
+ */
+export const BROKER_PRINCIPAL = 'airline-broker';
+
+/** `super.users` of every broker: the brokers themselves and no client. */
+export const SUPER_USERS: readonly string[] = [`User:${BROKER_PRINCIPAL}`];
+
+/** The demo collector's consumer groups start with this (one group per run). */
+export const DEMO_COLLECTOR_GROUP_PREFIX = 'airline-demo-collector';
+
+/** The variables a client reads its credentials from; passwords come from files, never from the command line. */
+export const KAFKA_SECURITY_VARIABLES = {
+  username: 'KAFKA_SASL_USERNAME',
+  passwordFile: 'KAFKA_SASL_PASSWORD_FILE',
+  caFile: 'KAFKA_TLS_CA_FILE',
+} as const;
+export type KafkaSecurityVariable = (typeof KAFKA_SECURITY_VARIABLES)[keyof typeof KAFKA_SECURITY_VARIABLES];
+
+/** Where a client's credentials are: the SCRAM user name, its password file and the CA certificate (PEM) file. */
+export interface KafkaSecuritySettings {
+  username: string;
+  passwordFile: string;
+  caFile: string;
+}
+
+// Names as Kafka spells them (AclResourceType, PatternType, AclOperation).
+export type AclResourceType = 'TOPIC' | 'GROUP' | 'CLUSTER' | 'TRANSACTIONAL_ID';
+export type AclPatternType = 'LITERAL' | 'PREFIXED';
+export type AclOperation =
+  | 'READ'
+  | 'WRITE'
+  | 'CREATE'
+  | 'ALTER'
+  | 'DESCRIBE'
+  | 'DESCRIBE_CONFIGS'
+  | 'ALTER_CONFIGS'
+  | 'IDEMPOTENT_WRITE';
+
+/** One ALLOW rule: `principal` may do `operation` on resources of `resourceType` matching `name`. */
+export interface AclEntry {
+  principal: string;
+  resourceType: AclResourceType;
+  patternType: AclPatternType;
+  /** 'kafka-cluster' for CLUSTER (Kafka's one cluster resource name); '*' with LITERAL means every resource. */
+  name: string;
+  operation: AclOperation;
+}
+
+export const CLUSTER_RESOURCE_NAME = 'kafka-cluster';
+
+const allow = (
+  principal: string,
+  resourceType: AclResourceType,
+  patternType: AclPatternType,
+  name: string,
+  operations: readonly AclOperation[],
+): AclEntry[] => operations.map((operation) => ({ principal: `User:${principal}`, resourceType, patternType, name, operation }));
+
+// Topics and groups are PREFIXED on their configured names: runs on a shared cluster (tests, a demo next to a running
+// cluster) use run-specific names with a suffix (topicNamesWithSuffix, `<group>-<run>`). The role names are not
+// prefixes of each other, so a prefix never reaches another role's topic.
+const predictor = CLIENT_PRINCIPALS.predictor;
+const provisioner = CLIENT_PRINCIPALS.topicsProvisioner;
+const replay = CLIENT_PRINCIPALS.demoReplay;
+const collector = CLIENT_PRINCIPALS.demoCollector;
+
+/** Every ACL of the cluster; anything not listed is refused (allow.everyone.if.no.acl.found=false). */
+export const KAFKA_ACLS: readonly AclEntry[] = [
+  // The predictor: reads the input in its group, writes predictions and dead letters, exactly-once through
+  // transactional ids `<GROUP_ID>-<input topic>-<partition>` (services/predictor/delivery/exactly-once.ts).
+  ...allow(predictor, 'TOPIC', 'PREFIXED', TOPIC_NAMES.input, ['READ']),
+  ...allow(predictor, 'GROUP', 'PREFIXED', PREDICTOR_GROUP_ID, ['READ']),
+  ...allow(predictor, 'TOPIC', 'PREFIXED', TOPIC_NAMES.output, ['WRITE']),
+  ...allow(predictor, 'TOPIC', 'PREFIXED', TOPIC_NAMES.deadLetter, ['WRITE']),
+  ...allow(predictor, 'TRANSACTIONAL_ID', 'PREFIXED', PREDICTOR_GROUP_ID, ['WRITE', 'DESCRIBE']),
+  ...allow(predictor, 'CLUSTER', 'LITERAL', CLUSTER_RESOURCE_NAME, ['IDEMPOTENT_WRITE']),
+  // The topics provisioner manages whichever topics its spec names, so every topic; it never reads or writes data.
+  ...allow(provisioner, 'TOPIC', 'LITERAL', '*', ['CREATE', 'ALTER', 'DESCRIBE', 'DESCRIBE_CONFIGS', 'ALTER_CONFIGS']),
+  ...allow(provisioner, 'CLUSTER', 'LITERAL', CLUSTER_RESOURCE_NAME, ['DESCRIBE']),
+  // The demo replay writes flight records to the input (idempotent producer).
+  ...allow(replay, 'TOPIC', 'PREFIXED', TOPIC_NAMES.input, ['WRITE']),
+  ...allow(replay, 'CLUSTER', 'LITERAL', CLUSTER_RESOURCE_NAME, ['IDEMPOTENT_WRITE']),
+  // The demo collector reads the predictions (and the dead letters, which are predictions that failed).
+  ...allow(collector, 'TOPIC', 'PREFIXED', TOPIC_NAMES.output, ['READ']),
+  ...allow(collector, 'TOPIC', 'PREFIXED', TOPIC_NAMES.deadLetter, ['READ']),
+  ...allow(collector, 'GROUP', 'PREFIXED', DEMO_COLLECTOR_GROUP_PREFIX, ['READ']),
+];
+
+/** The ACL entries of one principal (`User:<name>` or a bare name). */
+export function aclsOf(principal: string): AclEntry[] {
+  const full = principal.startsWith('User:') ? principal : `User:${principal}`;
+  return KAFKA_ACLS.filter((entry) => entry.principal === full);
+}
+
+/** Kafka's implied operations: READ, WRITE, DELETE and ALTER imply DESCRIBE; ALTER_CONFIGS implies DESCRIBE_CONFIGS. */
+const IMPLIED_BY: Partial<Record<AclOperation, readonly AclOperation[]>> = {
+  DESCRIBE: ['READ', 'WRITE', 'ALTER'],
+  DESCRIBE_CONFIGS: ['ALTER_CONFIGS'],
+};
+
+function matches(entry: AclEntry, resourceType: AclResourceType, name: string): boolean {
+  if (entry.resourceType !== resourceType) return false;
+  if (entry.patternType === 'PREFIXED') return name.startsWith(entry.name);
+  return entry.name === '*' || entry.name === name;
+}
+
+/** Whether the ACL table lets `principal` do `operation` on the named resource (no super user is consulted). */
+export function isAllowed(principal: string, operation: AclOperation, resourceType: AclResourceType, name: string): boolean {
+  const granting = [operation, ...(IMPLIED_BY[operation] ?? [])];
+  return aclsOf(principal).some((entry) => granting.includes(entry.operation) && matches(entry, resourceType, name));
+}
