@@ -3,6 +3,7 @@
 // new entry here.
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { KAFKA_SECURITY_VARIABLES } from './kafka-security';
 import { PREDICTOR_GROUP_ID, TOPIC_NAME_PATTERN, TOPIC_NAMES, TOPIC_ROLES, TOPIC_ROLE_VARIABLES, type TopicRole, type TopicsByRole } from './topics';
 
 export const DELIVERY_MODES = ['at-least-once', 'exactly-once'] as const;
@@ -54,7 +55,14 @@ const predictorEnvShape = {
   /** Exactly-once: transactional.id `<prefix>-<INPUT_TOPIC>-<partition>`, one per input partition; default GROUP_ID. */
   TRANSACTIONAL_ID_PREFIX: z.string().min(1).optional(),
   KAFKAJS_LOG_LEVEL: z.enum(['nothing', 'error', 'warn', 'info', 'debug']).default('warn'),
+  // SASL_SSL (contracts/kafka-security.ts): all three or none; none is plaintext (the Kubernetes stack is not secured
+  // yet). The password comes from a file so it never shows on a command line or in the environment dump of a log.
+  [KAFKA_SECURITY_VARIABLES.username]: z.string().min(1).optional(),
+  [KAFKA_SECURITY_VARIABLES.passwordFile]: z.string().min(1).optional(),
+  [KAFKA_SECURITY_VARIABLES.caFile]: z.string().min(1).optional(),
 };
+
+const SECURITY_VARIABLE_NAMES = Object.values(KAFKA_SECURITY_VARIABLES);
 
 /** Environment variables of the prediction service, with defaults. */
 export const predictorEnvSchema = z.object(predictorEnvShape).superRefine((env, ctx) => {
@@ -64,6 +72,17 @@ export const predictorEnvSchema = z.object(predictorEnvShape).superRefine((env, 
       path: ['HEARTBEAT_INTERVAL_MS'],
       message: `must be at most a third of SESSION_TIMEOUT_MS (${env.SESSION_TIMEOUT_MS})`,
     });
+  }
+  const securitySet = SECURITY_VARIABLE_NAMES.filter((variable) => env[variable] !== undefined);
+  const securityMissing = SECURITY_VARIABLE_NAMES.filter((variable) => env[variable] === undefined);
+  if (securitySet.length > 0 && securityMissing.length > 0) {
+    for (const variable of securityMissing) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: [variable],
+        message: `is required when ${securitySet.join(', ')} is set (set all of ${SECURITY_VARIABLE_NAMES.join(', ')} or none)`,
+      });
+    }
   }
   const variables = TOPIC_ROLES.map((role) => TOPIC_ROLE_VARIABLES[role]);
   const repeated = variables.find((variable, index) => variables.slice(0, index).some((earlier) => env[earlier] === env[variable]));

@@ -1,5 +1,6 @@
 // The service's configuration from its environment variables (schema: contracts/predictor-env.ts).
 import { ConfigError, type ConfigIssue } from '../../contracts/config-error';
+import { KAFKA_SECURITY_VARIABLES, type KafkaSecuritySettings } from '../../contracts/kafka-security';
 import { predictorEnvSchema, type DeliveryMode, type PredictorEnv } from '../../contracts/predictor-env';
 
 export interface ServiceConfig {
@@ -20,6 +21,8 @@ export interface ServiceConfig {
   /** Exactly-once: each input partition's producer has transactional.id `<prefix>-<input topic>-<partition>`. */
   transactionalIdPrefix: string;
   kafkaLogLevel: PredictorEnv['KAFKAJS_LOG_LEVEL'];
+  /** SASL_SSL credentials (file paths); undefined: plaintext. */
+  security?: KafkaSecuritySettings;
 }
 
 /** Validates the environment; throws ConfigError listing every bad variable with what it must be. */
@@ -60,5 +63,14 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
     stallTimeoutMs: e.CONSUMER_STALL_MS,
     transactionalIdPrefix: e.TRANSACTIONAL_ID_PREFIX ?? e.GROUP_ID,
     kafkaLogLevel: e.KAFKAJS_LOG_LEVEL,
+    security: securitySettings(e),
   };
+}
+
+function securitySettings(e: PredictorEnv): KafkaSecuritySettings | undefined {
+  const username = e[KAFKA_SECURITY_VARIABLES.username];
+  const passwordFile = e[KAFKA_SECURITY_VARIABLES.passwordFile];
+  const caFile = e[KAFKA_SECURITY_VARIABLES.caFile];
+  // The schema refuses a partial set, so one present means all are.
+  return username && passwordFile && caFile ? { username, passwordFile, caFile } : undefined;
 }

@@ -3,6 +3,7 @@ import { createLogger } from '../../contracts/logging';
 import { startProbeServer } from '../common/probe-server';
 import { exitOnSignals } from '../common/shutdown';
 import { ConfigError } from '../../contracts/config-error';
+import { loadScramSecurity, type KafkaSecurity } from '../common/kafka-client';
 import { loadServiceConfig, type ServiceConfig } from './config';
 import { PredictorMetrics } from './metrics';
 import { Scorer } from './scorer';
@@ -13,8 +14,11 @@ const EXIT = { ok: 0, failure: 1, badConfig: 2, badModel: 3 } as const;
 
 async function main(): Promise<number> {
   let config: ServiceConfig;
+  let security: KafkaSecurity | undefined;
   try {
     config = loadServiceConfig();
+    // Read the credential files now: a missing file is a configuration error, not a Kafka failure later.
+    security = config.security && loadScramSecurity(config.security);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`invalid prediction service configuration:\n${error.message}\n`);
@@ -35,6 +39,7 @@ async function main(): Promise<number> {
   const metrics = new PredictorMetrics({ instance: config.instanceId, mode: config.deliveryMode });
   const service = new PredictorRuntime({
     config,
+    security,
     scorer,
     logger,
     metrics,

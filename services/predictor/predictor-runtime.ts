@@ -1,5 +1,6 @@
-import { Kafka, KafkaJSError, type Admin, type EachBatchPayload, type KafkaMessage } from 'kafkajs';
+import { KafkaJSError, type Kafka, type Admin, type EachBatchPayload, type KafkaMessage } from 'kafkajs';
 import { delay } from '../common/delay';
+import { createKafkaClient, type KafkaSecurity } from '../common/kafka-client';
 import { kafkaLogCreator, kafkaLogLevel } from '../common/kafka-logging';
 import type { Logger } from '../../contracts/logging';
 import { PartitionedSender } from '../common/partitioned-send';
@@ -17,6 +18,8 @@ import { StallWatchdog } from './stall-watchdog';
 
 export interface PredictorRuntimeDeps {
   config: ServiceConfig;
+  /** The loaded credentials of config.security; undefined: plaintext. */
+  security?: KafkaSecurity;
   scorer: Scorer;
   logger: Logger;
   metrics: PredictorMetrics;
@@ -38,7 +41,8 @@ export class PredictorRuntime {
 
   constructor(private readonly deps: PredictorRuntimeDeps) {
     const { config, logger, metrics } = deps;
-    this.kafka = new Kafka({
+    this.kafka = createKafkaClient({
+      security: deps.security,
       clientId: `airline-predictor-${config.instanceId}`,
       brokers: config.bootstrap,
       connectionTimeout: 3000,
@@ -66,7 +70,7 @@ export class PredictorRuntime {
       onAssigned: (partitions) => this.delivery.assigned?.(partitions),
       onFatal: deps.onFatal,
     });
-    this.watchdog = new StallWatchdog(this.member, config);
+    this.watchdog = new StallWatchdog(this.member, config, deps.security);
   }
 
   /** Connects, checks the topics exist (waiting up to `startupTimeoutMs`), joins the group and starts consuming. */

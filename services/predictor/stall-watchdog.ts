@@ -1,4 +1,5 @@
-import { Kafka, type Admin } from 'kafkajs';
+import type { Admin } from 'kafkajs';
+import { createKafkaClient, type KafkaSecurity } from '../common/kafka-client';
 import { kafkaLogLevel } from '../common/kafka-logging';
 import type { ServiceConfig } from './config';
 import type { GroupMember } from './group-member';
@@ -21,6 +22,7 @@ export class StallWatchdog {
   constructor(
     private readonly member: GroupMember,
     private readonly config: ServiceConfig,
+    private readonly security?: KafkaSecurity,
   ) {}
 
   start(): void {
@@ -68,7 +70,7 @@ export class StallWatchdog {
   private async laggingPartitions(): Promise<number[]> {
     const { config } = this;
     if (!this.lagAdmin) {
-      this.lagAdmin = new Kafka({ clientId: `airline-predictor-${config.instanceId}-lag`, brokers: config.bootstrap, logLevel: kafkaLogLevel('nothing'), connectionTimeout: 3000, retry: { retries: 1 } }).admin();
+      this.lagAdmin = createKafkaClient({ security: this.security, clientId: `airline-predictor-${config.instanceId}-lag`, brokers: config.bootstrap, logLevel: kafkaLogLevel('nothing'), connectionTimeout: 3000, retry: { retries: 1 } }).admin();
       await this.lagAdmin.connect();
     }
     const [ends, committed] = await Promise.all([

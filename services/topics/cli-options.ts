@@ -8,7 +8,8 @@ import { parseTopicSpec, parseTopicSpecJson, type DesiredTopic } from './spec';
 
 export const USAGE = `usage: npm run topics -- --bootstrap HOST:PORT[,HOST:PORT] [--spec FILE.json | --env NAME]
                       [--expect-brokers N] [--timeout-ms MS] [--dry-run]
-Environment (flags win): KAFKA_BOOTSTRAP, TOPICS_SPEC (JSON), EXPECTED_BROKERS, TIMEOUT_MS.
+Environment (flags win): KAFKA_BOOTSTRAP, TOPICS_SPEC (JSON), EXPECTED_BROKERS, TIMEOUT_MS;
+SASL_SSL (all or none): KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD_FILE, KAFKA_TLS_CA_FILE.
 Spec source: --spec file, else --env (config/environments.ts), else TOPICS_SPEC, else the 'local' environment.
 Exit codes: 0 ok, 1 unexpected error, 2 invalid spec or options, 3 brokers not ready (timeout), 4 drift refused.`;
 

@@ -1,6 +1,7 @@
 // The topic provisioner: makes the cluster's topics match a spec. Order: validate everything (locally, then the
 // cluster's own dry run), and only then apply; so a bad spec changes nothing.
-import { ConfigResourceTypes, ConfigSource, Kafka, logLevel, type Admin } from 'kafkajs';
+import { ConfigResourceTypes, ConfigSource, logLevel, type Admin, type Kafka } from 'kafkajs';
+import { createKafkaClient, type KafkaSecurity } from '../common/kafka-client';
 import { createLogger, type Logger } from '../../contracts/logging';
 import { BrokersNotReadyError, TopicDriftError, TopicSpecError } from './errors';
 import { planTopics, type ExistingTopic, type TopicAction } from './plan';
@@ -23,6 +24,8 @@ export interface ProvisionOptions {
   /** Validate and plan only. */
   dryRun?: boolean;
   clientId?: string;
+  /** Credentials of the topics provisioner's principal; undefined: plaintext. */
+  security?: KafkaSecurity;
   logger?: Logger;
 }
 
@@ -212,12 +215,13 @@ async function waitForMetadataOnEveryBroker(
   topics: readonly DesiredTopic[],
   timeoutMs: number,
   clientId: string,
+  security: KafkaSecurity | undefined,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const { brokers } = await admin.describeCluster();
   for (const broker of brokers) {
     const address = `${broker.host}:${broker.port}`;
-    const direct = new Kafka({ clientId, brokers: [address], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+    const direct = createKafkaClient({ security, clientId, brokers: [address], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
     let lastSeen = 'no answer';
     try {
       await direct.connect();
@@ -255,7 +259,8 @@ export async function provisionTopics(options: ProvisionOptions): Promise<Provis
   // Library callers pass typed objects, but the values still need the same checks as a spec file.
   const topics = parseTopicSpec(options.topics);
 
-  const kafka = new Kafka({
+  const kafka = createKafkaClient({
+    security: options.security,
     clientId: options.clientId ?? PROVISION_DEFAULTS.clientId,
     brokers: Array.isArray(options.bootstrap) ? options.bootstrap : options.bootstrap.split(','),
     logLevel: logLevel.NOTHING,
@@ -264,7 +269,8 @@ export async function provisionTopics(options: ProvisionOptions): Promise<Provis
     retry: { retries: 5, initialRetryTime: 300 },
   });
   // Probes fail fast (no retries) so the wait stays within timeoutMs.
-  const probe = new Kafka({
+  const probe = createKafkaClient({
+    security: options.security,
     clientId: options.clientId ?? PROVISION_DEFAULTS.clientId,
     brokers: Array.isArray(options.bootstrap) ? options.bootstrap : options.bootstrap.split(','),
     logLevel: logLevel.NOTHING,
@@ -307,7 +313,7 @@ export async function provisionTopics(options: ProvisionOptions): Promise<Provis
     if (changed && !dryRun) {
       await runActions(admin, plan.actions, false);
       await verifyApplied(admin, topics);
-      await waitForMetadataOnEveryBroker(admin, topics, timeoutMs, options.clientId ?? PROVISION_DEFAULTS.clientId);
+      await waitForMetadataOnEveryBroker(admin, topics, timeoutMs, options.clientId ?? PROVISION_DEFAULTS.clientId, options.security);
       log.info({ topics: outcomes.length }, 'topics applied and verified');
     }
     return { outcomes, brokers, changed, dryRun };

@@ -1,9 +1,11 @@
 // The topics CLI, run by services/topics/cli.ts (the in-cluster Job's entry, spec in TOPICS_SPEC) and by
 // local/topics-cli.ts (`npm run topics`, with the config environments). Logs go to stderr as JSON; the summary goes
 // to stdout. Exit codes: see USAGE.
+import { ConfigError } from '../../contracts/config-error';
 import { createLogger } from '../../contracts/logging';
+import { loadScramSecurity, securitySettingsFromEnv, type KafkaSecurity } from '../common/kafka-client';
 import { USAGE, parseTopicsCli, type EnvironmentTopics } from './cli-options';
-import { EXIT_CODES, TopicProvisionError, exitCodeFor } from './errors';
+import { EXIT_CODES, TopicProvisionError, TopicSpecError, exitCodeFor } from './errors';
 import { formatSummary, provisionTopics } from './provisioner';
 
 async function main(environmentTopics: EnvironmentTopics | undefined): Promise<number> {
@@ -25,7 +27,7 @@ async function main(environmentTopics: EnvironmentTopics | undefined): Promise<n
       },
       'provisioning topics',
     );
-    const result = await provisionTopics({ ...options, logger: log });
+    const result = await provisionTopics({ ...options, security: securityFromEnv(), logger: log });
     process.stdout.write(`${formatSummary(result)}\n`);
     return EXIT_CODES.ok;
   } catch (error) {
@@ -37,6 +39,17 @@ async function main(environmentTopics: EnvironmentTopics | undefined): Promise<n
     }
     process.stderr.write(`topics: ${error instanceof Error ? error.message : String(error)}\n`);
     return code;
+  }
+}
+
+/** SASL_SSL credentials from KAFKA_SASL_USERNAME / _PASSWORD_FILE / KAFKA_TLS_CA_FILE; a bad set is an invalid option. */
+function securityFromEnv(): KafkaSecurity | undefined {
+  try {
+    const settings = securitySettingsFromEnv(process.env);
+    return settings && loadScramSecurity(settings);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new TopicSpecError('invalid options', [error.message]);
+    throw error;
   }
 }
 
