@@ -29,3 +29,6 @@ export const LOCAL_ZOOKEEPER_OVERRIDES: Readonly<Record<string, string>> = {
 
 /** Heaps (MiB) of the local JVMs. */
 export const LOCAL_HEAP_MB = { broker: 512, zookeeper: 256 } as const;
+
+/** The brokers' mutual-TLS inter-broker listener, next to the SASL_SSL client listener on BROKER_PORT. */
+export const LOCAL_INTER_BROKER_PORT = 9093;

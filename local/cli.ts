@@ -18,7 +18,13 @@ async function up(): Promise<number> {
   const cluster = await startLocalCluster({ logger: log });
   const clusterMs = Date.now() - started;
   try {
-    const result = await provisionTopics({ bootstrap: cluster.bootstrap, topics, expectedBrokers: cluster.brokers.length, logger: log });
+    const result = await provisionTopics({
+      bootstrap: cluster.bootstrap,
+      topics,
+      expectedBrokers: cluster.brokers.length,
+      security: cluster.clientSecurity('topicsProvisioner'),
+      logger: log,
+    });
     process.stderr.write(`${formatSummary(result)}\n`);
   } catch (error) {
     log.error({ err: error }, 'topic provisioning failed; stopping the cluster');

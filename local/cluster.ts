@@ -4,14 +4,20 @@
 //
 // Layout on 127.0.<subnet>.0/24 (subnet 0 unless AIRLINE_LOCAL_SUBNET or opts.subnet say otherwise):
 //   .10:9092 bootstrap (HAProxy)   .11-.13:9092 brokers 1-3 (racks zone-a/b/c)   .21-.23:2181 ZooKeeper 1-3
+//
+// Secured (contracts/kafka-security.ts): clients on :9092 with SASL_SSL + SCRAM-SHA-512, brokers among themselves on
+// :9093 with mutual TLS (principal from the certificate, the only super user), ACLs for everything else; brokers log
+// in to ZooKeeper with SASL DIGEST-MD5 and protect their znodes with ACLs. Secrets are per cluster, in its runtime dir.
 
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ConfigResourceTypes, ResourcePatternTypes, logLevel, type Admin } from 'kafkajs';
+import { KAFKA_ACLS, KAFKA_SASL_MECHANISM, KAFKA_SECURITY_VARIABLES, SUPER_USERS, type AclEntry, type ClientRole } from '../contracts/kafka-security';
 import { createLogger, type Logger } from '../contracts/logging';
+import { createKafkaClient, type KafkaSecurity } from '../services/common/kafka-client';
 import {
   BROKER_DEFAULTS,
   BROKER_PORT,
@@ -21,7 +27,16 @@ import {
   ZOOKEEPER_PEER_PORT,
   renderProperties,
 } from '../contracts/kafka-settings';
-import { LOCAL_BROKER_OVERRIDES, LOCAL_HEAP_MB, LOCAL_ZOOKEEPER_OVERRIDES } from './broker-config';
+import { LOCAL_BROKER_OVERRIDES, LOCAL_HEAP_MB, LOCAL_INTER_BROKER_PORT, LOCAL_ZOOKEEPER_OVERRIDES } from './broker-config';
+import {
+  LOCAL_OPERATOR_ACLS,
+  brokerSecurityOf,
+  clientSecurityOf,
+  createClusterSecurity,
+  securitySettingsOf,
+  type ClusterSecurityFiles,
+  type LocalPrincipalRole,
+} from './cluster-security';
 
 export const CLUSTER_STATE_ENV = 'KAFKA_CLUSTER_STATE';
 export const SUBNET_ENV = 'AIRLINE_LOCAL_SUBNET';
@@ -45,13 +60,15 @@ type ProcessName = `zookeeper-${number}` | `broker-${number}` | 'haproxy';
 
 /** What the state file holds: enough for another process to drive and stop the cluster. */
 export interface ClusterState {
-  version: 1;
+  version: 2;
   subnet: number;
   bootstrap: string;
   runtimeDir: string;
   libsDir: string;
   brokers: BrokerAddress[];
   zookeepers: ZooKeeperAddress[];
+  /** Paths of the CA, key stores, password and JAAS files (never the secrets themselves). */
+  security: ClusterSecurityFiles;
   /** Current pid per process; null while stopped (e.g. a killed broker). */
   pids: Partial<Record<ProcessName, number | null>>;
   startedAt: string;
@@ -73,6 +90,12 @@ export interface LocalCluster {
   readonly brokers: readonly BrokerAddress[];
   readonly statePath: string;
   readonly runtimeDir: string;
+  /** Credentials of a principal, for a client in this process. */
+  clientSecurity(role: LocalPrincipalRole): KafkaSecurity;
+  /** The environment variables that give a service process a principal's credentials (paths only). */
+  securityEnv(role: ClientRole): Record<string, string>;
+  /** The cluster CA certificate (PEM file). */
+  readonly caFile: string;
   /** Signals a broker's JVM and waits until the process is gone. */
   killBroker(id: number, signal?: NodeJS.Signals): Promise<void>;
   /** Starts a stopped broker and waits until it is registered in the cluster. */
@@ -150,17 +173,38 @@ function zookeeperConfig(state: ClusterState, zk: ZooKeeperAddress): string {
     dataDir: path.join(state.runtimeDir, `zookeeper-${zk.id}`, 'data'),
     clientPort: String(zk.clientPort),
     clientPortAddress: zk.host,
+    // Only SASL-authenticated sessions (the brokers, the SCRAM set-up) are served.
+    'authProvider.1': 'org.apache.zookeeper.server.auth.SASLAuthenticationProvider',
+    requireClientAuthScheme: 'sasl',
+    'enforce.auth.enabled': 'true',
+    'enforce.auth.schemes': 'sasl',
     ...servers,
   });
 }
 
 function brokerConfig(state: ClusterState, broker: BrokerAddress): string {
-  const listener = `PLAINTEXT://${broker.host}:${broker.port}`;
+  const listeners = `CLIENT://${broker.host}:${broker.port},INTERNAL://${broker.host}:${LOCAL_INTER_BROKER_PORT}`;
+  const { security } = state;
   return renderProperties({
     'broker.id': String(broker.id),
     'broker.rack': broker.rack,
-    listeners: listener,
-    'advertised.listeners': listener,
+    listeners,
+    'advertised.listeners': listeners,
+    'listener.security.protocol.map': 'CLIENT:SASL_SSL,INTERNAL:SSL',
+    'inter.broker.listener.name': 'INTERNAL',
+    'sasl.enabled.mechanisms': KAFKA_SASL_MECHANISM,
+    'listener.name.client.scram-sha-512.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    // Brokers prove who they are to each other with their certificate; the CN is the broker principal.
+    'listener.name.internal.ssl.client.auth': 'required',
+    'ssl.principal.mapping.rules': 'RULE:^CN=([^,]+)$/$1/,DEFAULT',
+    'ssl.keystore.type': 'PEM',
+    'ssl.keystore.location': security.brokerKeyStores[String(broker.id)],
+    'ssl.truststore.type': 'PEM',
+    'ssl.truststore.location': security.caFile,
+    'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer',
+    'allow.everyone.if.no.acl.found': 'false',
+    'super.users': SUPER_USERS.join(';'),
+    'zookeeper.set.acl': 'true',
     'log.dirs': path.join(state.runtimeDir, `broker-${broker.id}`, 'data'),
     'zookeeper.connect': state.zookeepers.map((zk) => `${zk.host}:${zk.clientPort}`).join(','),
     ...BROKER_DEFAULTS,
@@ -170,7 +214,9 @@ function brokerConfig(state: ClusterState, broker: BrokerAddress): string {
 
 function haproxyConfig(state: ClusterState): string {
   // Health check = a real Kafka ApiVersions v0 request (correlation id 1, client id "hk"); a broker is in rotation
-  // only while it answers it, so clients are never handed a dead broker for their first metadata request.
+  // only while it answers it, so clients are never handed a dead broker for their first metadata request. The
+  // check speaks TLS (verifying the broker against the cluster CA); ApiVersions needs no authentication. Client
+  // traffic passes through untouched: TLS ends at the brokers.
   const servers = state.brokers.map((b) => `  server broker-${b.id} ${b.host}:${b.port} check`).join('\n');
   return `global
   maxconn 4096
@@ -190,10 +236,10 @@ frontend kafka_bootstrap
 backend kafka_brokers
   balance roundrobin
   option tcp-check
-  tcp-check connect
+  tcp-check connect ssl
   tcp-check send-binary 0000000c00120000000000010002686b
   tcp-check expect binary 000000010000
-  default-server inter 1s fall 2 rise 1 on-marked-down shutdown-sessions
+  default-server inter 1s fall 2 rise 1 on-marked-down shutdown-sessions ca-file ${state.security.caFile} verify required
 ${servers}
 `;
 }
@@ -221,6 +267,7 @@ function processCommand(state: ClusterState, name: ProcessName): { cmd: string; 
     `-Xmx${heap}m`,
     ...(kind === 'broker' ? ['-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20'] : ['-XX:+UseSerialGC']),
     '-Djava.awt.headless=true',
+    `-Djava.security.auth.login.config=${kind === 'broker' ? state.security.brokerJaasFile : state.security.zookeeperJaasFile}`,
     `-Dlog4j.configuration=file:${path.join(dir, 'log4j.properties')}`,
     `-Dkafka.logs.dir=${path.join(dir, 'logs')}`,
     '-cp',
@@ -328,8 +375,9 @@ function portAcceptsConnections(host: string, port: number): Promise<boolean> {
 }
 
 /** Broker ids the given address reports as live, or null while it cannot answer or has no controller. */
-async function liveBrokerIds(address: string): Promise<number[] | null> {
-  const admin = new Kafka({
+async function liveBrokerIds(address: string, security: KafkaSecurity): Promise<number[] | null> {
+  const admin = createKafkaClient({
+    security,
     clientId: 'local-cluster-probe',
     brokers: [address],
     logLevel: logLevel.NOTHING,
@@ -366,7 +414,7 @@ function readState(statePath: string): ClusterState | null {
     return null;
   }
   const state = JSON.parse(text) as ClusterState;
-  if (state.version !== 1 || typeof state.runtimeDir !== 'string' || !Array.isArray(state.brokers)) {
+  if (state.version !== 2 || typeof state.runtimeDir !== 'string' || !Array.isArray(state.brokers)) {
     throw new LocalClusterError(`${statePath} is not a local cluster state file`);
   }
   return state;
@@ -387,6 +435,10 @@ class ClusterHandle implements LocalCluster {
   readonly bootstrap: string;
   readonly brokers: readonly BrokerAddress[];
   readonly runtimeDir: string;
+  readonly caFile: string;
+  private readonly security: ClusterSecurityFiles;
+  /** The probes' credentials (the local operator), read once. */
+  private readonly probeSecurity: KafkaSecurity;
 
   constructor(
     readonly statePath: string,
@@ -396,6 +448,22 @@ class ClusterHandle implements LocalCluster {
     this.bootstrap = state.bootstrap;
     this.brokers = state.brokers;
     this.runtimeDir = state.runtimeDir;
+    this.security = state.security;
+    this.caFile = state.security.caFile;
+    this.probeSecurity = clientSecurityOf(state.security, 'localOperator');
+  }
+
+  clientSecurity(role: LocalPrincipalRole): KafkaSecurity {
+    return role === 'localOperator' ? this.probeSecurity : clientSecurityOf(this.security, role);
+  }
+
+  securityEnv(role: ClientRole): Record<string, string> {
+    const settings = securitySettingsOf(this.security, role);
+    return {
+      [KAFKA_SECURITY_VARIABLES.username]: settings.username,
+      [KAFKA_SECURITY_VARIABLES.passwordFile]: settings.passwordFile,
+      [KAFKA_SECURITY_VARIABLES.caFile]: settings.caFile,
+    };
   }
 
   private broker(id: number): BrokerAddress {
@@ -426,7 +494,7 @@ class ClusterHandle implements LocalCluster {
     // Wait until the cluster has noticed (ZooKeeper session expired): a broker restarted before that would find
     // its old registration still in place and refuse to start.
     await waitUntil(`broker ${id} to leave the cluster`, 60_000, async () => {
-      const ids = await liveBrokerIds(this.bootstrap);
+      const ids = await liveBrokerIds(this.bootstrap, this.probeSecurity);
       return ids !== null && !ids.includes(id);
     });
     this.log.info({ broker: id }, 'broker stopped and deregistered');
@@ -444,9 +512,9 @@ class ClusterHandle implements LocalCluster {
       if (!isClusterProcess(pid, this.runtimeDir)) {
         throw new LocalClusterError(`broker ${id} exited; see ${path.join(this.runtimeDir, 'logs', `broker-${id}.out`)}`);
       }
-      const own = await liveBrokerIds(`${broker.host}:${broker.port}`);
+      const own = await liveBrokerIds(`${broker.host}:${broker.port}`, this.probeSecurity);
       if (own === null || !own.includes(id)) return false;
-      const ids = await liveBrokerIds(this.bootstrap);
+      const ids = await liveBrokerIds(this.bootstrap, this.probeSecurity);
       return ids !== null && ids.includes(id);
     });
     this.log.info({ broker: id }, 'broker registered');
@@ -454,13 +522,14 @@ class ClusterHandle implements LocalCluster {
 
   async waitForBrokers(count: number, timeoutMs = 90_000): Promise<void> {
     await waitUntil(`${count} brokers behind ${this.bootstrap}`, timeoutMs, async () => {
-      const ids = await liveBrokerIds(this.bootstrap);
+      const ids = await liveBrokerIds(this.bootstrap, this.probeSecurity);
       return ids !== null && ids.length >= count;
     });
   }
 
   async waitForInSync(timeoutMs = 60_000, topics?: string[]): Promise<void> {
-    const admin = new Kafka({
+    const admin = createKafkaClient({
+      security: this.probeSecurity,
       clientId: 'local-cluster-isr',
       brokers: [this.bootstrap],
       logLevel: logLevel.NOTHING,
@@ -511,6 +580,101 @@ async function stopByRuntimeDir(runtimeDir: string, log: Logger): Promise<void> 
   log.info({ runtimeDir, killed: pids.length }, 'local cluster stopped');
 }
 
+// ---------- security set-up ----------
+
+/** SCRAM credentials of every principal, written to ZooKeeper by Kafka's ConfigCommand in one JVM. */
+async function createScramCredentials(state: ClusterState, timeoutMs: number): Promise<void> {
+  const users = Object.values(state.security.principals).map((p) => `${p.username}=${p.passwordFile}`);
+  const zookeeperConnect = state.zookeepers.map((zk) => `${zk.host}:${zk.clientPort}`).join(',');
+  const logFile = path.join(state.runtimeDir, 'logs', 'scram-credentials.out');
+  const out = fs.openSync(logFile, 'a');
+  try {
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(
+        'java',
+        [
+          '-XX:+UseSerialGC',
+          '-XX:TieredStopAtLevel=1',
+          '-Xshare:auto',
+          `-Djava.security.auth.login.config=${state.security.brokerJaasFile}`,
+          `-Dlog4j.configuration=file:${path.join(state.runtimeDir, 'log4j.properties')}`,
+          '-cp',
+          path.join(state.libsDir, '*'),
+          path.join(__dirname, 'ScramCredentials.java'),
+          zookeeperConnect,
+          ...users,
+        ],
+        { stdio: ['ignore', out, out] },
+      );
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.on('error', reject);
+      child.on('exit', (exitCode) => {
+        clearTimeout(timer);
+        resolve(exitCode);
+      });
+    });
+    if (code !== 0) throw new LocalClusterError(`creating SCRAM credentials failed (exit ${code}); see ${logFile}`);
+  } finally {
+    fs.closeSync(out);
+  }
+}
+
+function kafkajsAcl(entry: AclEntry) {
+  return {
+    resourceType: AclResourceTypes[entry.resourceType],
+    resourceName: entry.name,
+    resourcePatternType: ResourcePatternTypes[entry.patternType],
+    principal: entry.principal,
+    host: '*',
+    operation: AclOperationTypes[entry.operation],
+    permissionType: AclPermissionTypes.ALLOW,
+  };
+}
+
+/** Creates the ACLs as the brokers' own principal (a super user) on the mutual-TLS inter-broker listener. */
+async function createAcls(state: ClusterState, entries: readonly AclEntry[]): Promise<void> {
+  const broker = state.brokers[0];
+  const admin: Admin = createKafkaClient({
+    security: brokerSecurityOf(state.security, broker.id),
+    clientId: 'local-cluster-acls',
+    brokers: [`${broker.host}:${LOCAL_INTER_BROKER_PORT}`],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 5, initialRetryTime: 300 },
+  }).admin();
+  await admin.connect();
+  try {
+    await admin.createAcls({ acl: entries.map(kafkajsAcl) });
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * ACLs reach the other brokers through ZooKeeper a moment later. The local operator's ACLs are created last; once
+ * every broker lets the operator read its own configs, every broker has applied the whole table.
+ */
+async function waitForAclsOnEveryBroker(state: ClusterState, security: KafkaSecurity, timeoutMs: number): Promise<void> {
+  const admin = createKafkaClient({
+    security,
+    clientId: 'local-cluster-acl-check',
+    brokers: [state.bootstrap],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+  }).admin();
+  try {
+    await waitUntil('ACLs on every broker', timeoutMs, async () => {
+      await admin.connect();
+      await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: state.brokers.map((b) => ({ type: ConfigResourceTypes.BROKER, name: String(b.id), configNames: ['broker.id'] })),
+      });
+      return true;
+    });
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
 // ---------- start / attach ----------
 
 function checkInstalled(libsDir: string, version: string): void {
@@ -553,7 +717,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   const layout = clusterLayout(subnet);
   const addresses: Array<[string, number]> = [
     [layout.bootstrap.split(':')[0], BROKER_PORT],
-    ...layout.brokers.map((b): [string, number] => [b.host, b.port]),
+    ...layout.brokers.flatMap((b): Array<[string, number]> => [[b.host, b.port], [b.host, LOCAL_INTER_BROKER_PORT]]),
     ...layout.zookeepers.flatMap((z): Array<[string, number]> => [
       [z.host, z.clientPort],
       [z.host, ZOOKEEPER_PEER_PORT],
@@ -568,14 +732,17 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
 
   fs.mkdirSync(os.tmpdir(), { recursive: true });
   const runtimeDir = fs.mkdtempSync(path.join(os.tmpdir(), `airline-kafka-127.0.${subnet}-`));
+  const security = await createClusterSecurity(runtimeDir, subnet, layout.bootstrap.split(':')[0], layout.brokers);
+  const probeSecurity = clientSecurityOf(security, 'localOperator');
   const state: ClusterState = {
-    version: 1,
+    version: 2,
     subnet,
     bootstrap: layout.bootstrap,
     runtimeDir,
     libsDir,
     brokers: layout.brokers,
     zookeepers: layout.zookeepers,
+    security,
     pids: {},
     startedAt: new Date().toISOString(),
   };
@@ -621,26 +788,32 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
       );
       return modes.every(Boolean) && modes.includes('leader');
     });
-    log.info({ elapsedMs: Date.now() - started }, 'ZooKeeper quorum up; starting brokers');
+    log.info({ elapsedMs: Date.now() - started }, 'ZooKeeper quorum up; creating SCRAM credentials');
+    await createScramCredentials(state, remaining());
+    log.info({ elapsedMs: Date.now() - started }, 'SCRAM credentials created; starting brokers');
 
     const brokerPids = state.brokers.map((b) => [b, launch(`broker-${b.id}`)] as const);
     await waitUntil(`${brokerPids.length} brokers to register`, remaining(), async () => {
       const views = await Promise.all(
         brokerPids.map(([b, pid]) => {
           ensureAlive(`broker-${b.id}`, pid);
-          return liveBrokerIds(`${b.host}:${b.port}`);
+          return liveBrokerIds(`${b.host}:${b.port}`, probeSecurity);
         }),
       );
       return views.every((ids) => ids !== null && ids.length === brokerPids.length);
     });
-    log.info({ elapsedMs: Date.now() - started }, 'brokers registered; starting HAProxy bootstrap');
+    log.info({ elapsedMs: Date.now() - started }, 'brokers registered; creating ACLs, starting HAProxy bootstrap');
 
     const haproxyPid = launch('haproxy');
-    await waitUntil(`bootstrap ${state.bootstrap}`, remaining(), async () => {
-      ensureAlive('haproxy', haproxyPid);
-      const ids = await liveBrokerIds(state.bootstrap);
-      return ids !== null && ids.length === brokerPids.length;
-    });
+    await Promise.all([
+      createAcls(state, [...KAFKA_ACLS, ...LOCAL_OPERATOR_ACLS]),
+      waitUntil(`bootstrap ${state.bootstrap}`, remaining(), async () => {
+        ensureAlive('haproxy', haproxyPid);
+        const ids = await liveBrokerIds(state.bootstrap, probeSecurity);
+        return ids !== null && ids.length === brokerPids.length;
+      }),
+    ]);
+    await waitForAclsOnEveryBroker(state, probeSecurity, remaining());
     log.info({ elapsedMs: Date.now() - started, bootstrap: state.bootstrap }, 'local cluster ready');
   } catch (error) {
     log.error({ err: error, runtimeDir }, 'start-up failed; cleaning up');
