@@ -1,6 +1,8 @@
 // Access to the local cluster that test/run.ts started for integration tests.
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { logLevel, type Admin, type Kafka } from 'kafkajs';
 import { CLUSTER_STATE_ENV, attachLocalCluster, type LocalCluster } from '../../local/cluster';
+import type { LocalPrincipalRole } from '../../local/cluster-security';
+import { createKafkaClient } from '../../services/common/kafka-client';
 import { createLogger, type Logger } from '../../contracts/logging';
 
 /** The bootstrap address test/run.ts passes; fails with a clear message when a test is run on its own. */
@@ -24,8 +26,18 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 }
 
-export function kafkaClient(clientId: string, bootstrap = testBootstrap()): Kafka {
-  return new Kafka({ clientId, brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 200 } });
+/**
+ * A client of the test cluster as `role`: by default the local operator, which may touch topics and groups of any
+ * name (tests use their own), without being a super user.
+ */
+export function kafkaClient(clientId: string, bootstrap = testBootstrap(), role: LocalPrincipalRole = 'localOperator'): Kafka {
+  return createKafkaClient({
+    security: testCluster().clientSecurity(role),
+    clientId,
+    brokers: [bootstrap],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 8, initialRetryTime: 200 },
+  });
 }
 
 /** Runs `use` with a connected admin client and always disconnects it. */
