@@ -5,17 +5,20 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import { Partitioners, logLevel, type Kafka } from 'kafkajs';
+import { createKafkaClient } from '../services/common/kafka-client';
 import { OutputCollector, percentile, ServiceInstance, dataFilePath, readFlightLines, replay, deleteTopics, ensureTopics } from '../test/harness/demo';
 import { topicVariables } from '../contracts/predictor-env';
-import { defaultTopicSpec } from '../contracts/topics';
+import { PREDICTOR_GROUP_ID, defaultTopicSpec, topicNamesWithSuffix } from '../contracts/topics';
 import { attachLocalCluster, defaultStatePath, startLocalCluster, type LocalCluster } from '../local/cluster';
 import { benchScoring } from './scoring';
 
 type Mode = 'at-least-once' | 'exactly-once';
 
 interface Rig {
+  /** The bench's own producer and collector: the local operator (any names). */
   kafka: Kafka;
+  cluster: LocalCluster;
   bootstrap: string;
   logDir: string;
 }
@@ -28,9 +31,10 @@ async function withPipeline<T>(
   body: (p: { spawn: () => Promise<ServiceInstance>; collector: OutputCollector; send: (records: ReturnType<typeof readFlightLines>, rate: number) => Promise<number> }) => Promise<T>,
 ): Promise<T> {
   const unique = `${name}-${Date.now().toString(36)}`;
-  const topics = { input: `bench-in-${unique}`, output: `bench-out-${unique}`, deadLetter: `bench-dlq-${unique}` };
+  // The service's names with a run suffix: what the predictor principal's ACLs cover.
+  const topics = topicNamesWithSuffix(`-bench-${unique}`);
   await ensureTopics(
-    rig.bootstrap,
+    rig.cluster,
     Object.values(topics).map(defaultTopicSpec),
   );
   const collector = new OutputCollector(rig.kafka, { outputTopic: topics.output, deadLetterTopic: topics.deadLetter, groupId: `bench-collector-${unique}` });
@@ -47,8 +51,9 @@ async function withPipeline<T>(
           logDir: rig.logDir,
           env: {
             KAFKA_BOOTSTRAP: rig.bootstrap,
+            ...rig.cluster.securityEnv('predictor'),
             ...topicVariables(topics),
-            GROUP_ID: `bench-group-${unique}`,
+            GROUP_ID: `${PREDICTOR_GROUP_ID}-bench-${unique}`,
             DELIVERY_MODE: mode,
           },
         });
@@ -63,7 +68,7 @@ async function withPipeline<T>(
     await Promise.all(instances.map((instance) => instance.stop()));
     await collector.stop().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
-    await deleteTopics(rig.bootstrap, Object.values(topics)).catch(() => undefined);
+    await deleteTopics(rig.cluster, Object.values(topics)).catch(() => undefined);
   }
 }
 
@@ -132,7 +137,8 @@ async function main(): Promise<void> {
   process.stderr.write(owned ? 'starting the local Kafka cluster...\n' : `using the running cluster (${statePath})\n`);
   cluster = owned ? await startLocalCluster() : attachLocalCluster(statePath);
   const rig: Rig = {
-    kafka: new Kafka({ clientId: 'bench', brokers: [cluster.bootstrap], logLevel: logLevel.ERROR }),
+    kafka: createKafkaClient({ security: cluster.clientSecurity('localOperator'), clientId: 'bench', brokers: [cluster.bootstrap], logLevel: logLevel.ERROR }),
+    cluster,
     bootstrap: cluster.bootstrap,
     logDir: mkdtempSync(join(tmpdir(), 'airline-bench-')),
   };

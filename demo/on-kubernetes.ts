@@ -4,7 +4,8 @@
 // 1 -> N. The scaling goes through the autoscaler: its bounds are set to min = max = n at each step, so the
 // autoscaler itself moves the Deployment and nothing undoes the step; the bounds Terraform set are restored at the
 // end (a second plan then shows no changes).
-import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
+import { Partitioners, logLevel, type Producer } from 'kafkajs';
+import { createKafkaClient } from '../services/common/kafka-client';
 import { loadEnvironment } from '../config';
 import { EXTERNAL_NODE_PORTS } from '../contracts/kafka-settings';
 import { TOPIC_NAMES } from '../contracts/topics';
@@ -127,7 +128,8 @@ export async function runOnKubernetes(
   await waitForReplicas(1);
   if (abort.aborted) return;
 
-  const kafka = new Kafka({ clientId: `airline-demo-${runId}`, brokers: [bootstrap], logLevel: logLevel.ERROR });
+  // The Kubernetes stack is not secured yet (constructs/): plaintext, no security settings.
+  const kafka = createKafkaClient({ clientId: `airline-demo-${runId}`, brokers: [bootstrap], logLevel: logLevel.ERROR });
   const collector = new OutputCollector(kafka, {
     outputTopic: TOPIC_NAMES.output,
     deadLetterTopic: TOPIC_NAMES.deadLetter,

@@ -5,9 +5,11 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
+import { Partitioners, logLevel, type Producer } from 'kafkajs';
+import { DEMO_COLLECTOR_GROUP_PREFIX } from '../contracts/kafka-security';
 import { topicVariables } from '../contracts/predictor-env';
-import { defaultTopicSpec, topicNamesWithSuffix } from '../contracts/topics';
+import { PREDICTOR_GROUP_ID, defaultTopicSpec, topicNamesWithSuffix } from '../contracts/topics';
+import { createKafkaClient } from '../services/common/kafka-client';
 import { attachLocalCluster, defaultStatePath, startLocalCluster, type LocalCluster } from '../local/cluster';
 import { OutputCollector } from './collector';
 import { runOnKubernetes } from './on-kubernetes';
@@ -105,10 +107,12 @@ async function runDemo(options: DemoOptions, abort: AbortSignal, cleanups: Array
 
   // Our own cluster gets the configured names; a shared one gets run-specific topics, removed afterwards.
   const topics = topicNamesWithSuffix(owned ? '' : `-demo-${runId}`);
-  const kafka = new Kafka({ clientId: `airline-demo-${runId}`, brokers: [cluster.bootstrap], logLevel: logLevel.ERROR });
+  // The replay and the collector are two clients, each with its own principal (contracts/kafka-security.ts).
+  const clientAs = (role: 'demoReplay' | 'demoCollector') =>
+    createKafkaClient({ security: cluster.clientSecurity(role), clientId: `airline-demo-${runId}-${role}`, brokers: [cluster.bootstrap], logLevel: logLevel.ERROR });
   const specs = Object.values(topics).map(defaultTopicSpec);
-  const topicReport = await ensureTopics(cluster.bootstrap, specs);
-  if (!owned) cleanups.push(() => deleteTopics(cluster.bootstrap, Object.values(topics)));
+  const topicReport = await ensureTopics(cluster, specs);
+  if (!owned) cleanups.push(() => deleteTopics(cluster, Object.values(topics)));
   say(`topics: ${topicReport}`);
 
   const records = readFlightLines(dataFilePath(), options.records, `${runId}-`);
@@ -116,7 +120,7 @@ async function runDemo(options: DemoOptions, abort: AbortSignal, cleanups: Array
   say(`read ${records.length} flight records from ${dataFilePath()}`);
 
   // The service instances: one consumer group, each a child process.
-  const groupId = `airline-predictor-demo-${runId}`;
+  const groupId = `${PREDICTOR_GROUP_ID}-demo-${runId}`;
   const instances: ServiceInstance[] = [];
   cleanups.push(async () => {
     say(`stopping ${instances.length} service instances (SIGTERM: leave the group)`);
@@ -132,6 +136,7 @@ async function runDemo(options: DemoOptions, abort: AbortSignal, cleanups: Array
         logDir,
         env: {
           KAFKA_BOOTSTRAP: cluster.bootstrap,
+          ...cluster.securityEnv('predictor'),
           ...topicVariables(topics),
           GROUP_ID: groupId,
           DELIVERY_MODE: options.mode,
@@ -149,16 +154,16 @@ async function runDemo(options: DemoOptions, abort: AbortSignal, cleanups: Array
   );
   if (abort.aborted) return;
 
-  const collector = new OutputCollector(kafka, {
+  const collector = new OutputCollector(clientAs('demoCollector'), {
     outputTopic: topics.output,
     deadLetterTopic: topics.deadLetter,
-    groupId: `airline-demo-collector-${runId}`,
+    groupId: `${DEMO_COLLECTOR_GROUP_PREFIX}-${runId}`,
   });
   cleanups.push(() => collector.stop());
   await collector.start();
 
   // Idempotent, one partition per send (see PartitionedSender): replayed records are neither lost nor doubled.
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer: Producer = clientAs('demoReplay').producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   cleanups.push(() => producer.disconnect());
   await producer.connect();
 

@@ -1,15 +1,24 @@
 // Topic set-up for the demo, benchmark and tests.
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { logLevel, type Admin } from 'kafkajs';
 import type { TopicSpec } from '../contracts/topics';
 import { createLogger } from '../contracts/logging';
+import type { LocalCluster } from '../local/cluster';
+import { createKafkaClient } from '../services/common/kafka-client';
 import { provisionTopics } from '../services/topics/provisioner';
 
-/** Creates missing topics with the project's provisioner and waits for their leaders; returns its summary. */
-export async function ensureTopics(bootstrap: string, specs: ReadonlyArray<Required<TopicSpec>>): Promise<string> {
+/** The local cluster's address and credentials. */
+export type ClusterAccess = Pick<LocalCluster, 'bootstrap' | 'clientSecurity'>;
+
+/**
+ * Creates missing topics with the project's provisioner (as its principal) and waits for their leaders; returns its
+ * summary.
+ */
+export async function ensureTopics(cluster: ClusterAccess, specs: ReadonlyArray<Required<TopicSpec>>): Promise<string> {
   const logger = createLogger('topics');
   logger.level = 'warn';
-  const result = await provisionTopics({ bootstrap, topics: specs, expectedBrokers: 3, timeoutMs: 60000, logger });
-  const admin = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
+  const security = cluster.clientSecurity('topicsProvisioner');
+  const result = await provisionTopics({ bootstrap: cluster.bootstrap, topics: specs, expectedBrokers: 3, timeoutMs: 60000, security, logger });
+  const admin = createKafkaClient({ security, brokers: [cluster.bootstrap], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     await waitForLeaders(admin, specs.map((spec) => spec.name));
@@ -19,8 +28,9 @@ export async function ensureTopics(bootstrap: string, specs: ReadonlyArray<Requi
   return result.outcomes.map((o) => `${o.name} ${o.partitions}x${o.replicationFactor} ${o.result}`).join(', ');
 }
 
-export async function deleteTopics(bootstrap: string, names: string[]): Promise<void> {
-  const admin = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
+/** Deletes run-specific topics as the local operator (no service principal may delete topics). */
+export async function deleteTopics(cluster: ClusterAccess, names: string[]): Promise<void> {
+  const admin = createKafkaClient({ security: cluster.clientSecurity('localOperator'), brokers: [cluster.bootstrap], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     await admin.deleteTopics({ topics: names, timeout: 10000 });

@@ -4,11 +4,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
+import { Partitioners, logLevel, type Kafka, type Producer } from 'kafkajs';
 import { OutputCollector, ServiceInstance, metricValue, sleep, deleteTopics, ensureTopics } from './demo';
 import { topicVariables } from '../../contracts/predictor-env';
-import type { TopicsByRole } from '../../contracts/topics';
+import { PREDICTOR_GROUP_ID, topicNamesWithSuffix, type TopicsByRole } from '../../contracts/topics';
+import type { LocalCluster } from '../../local/cluster';
+import { createKafkaClient } from '../../services/common/kafka-client';
 import { PartitionedSender } from '../../services/common/partitioned-send';
+import { testCluster } from './cluster';
 
 export function kafkaBootstrap(): string {
   const bootstrap = process.env.KAFKA_BOOTSTRAP;
@@ -40,17 +43,17 @@ export class Pipeline {
 
   private constructor(
     readonly bootstrap: string,
+    readonly cluster: LocalCluster,
     readonly options: PipelineOptions,
     unique: string,
   ) {
-    this.topics = {
-      input: `${options.name}-in-${unique}`,
-      output: `${options.name}-out-${unique}`,
-      deadLetter: `${options.name}-dlq-${unique}`,
-    };
-    this.groupId = `${options.name}-group-${unique}`;
+    // The service's own names with a run suffix: the predictor principal's ACLs cover exactly these.
+    this.topics = topicNamesWithSuffix(`-${options.name}-${unique}`);
+    this.groupId = `${PREDICTOR_GROUP_ID}-${options.name}-${unique}`;
     this.logDir = mkdtempSync(join(tmpdir(), `airline-${options.name}-`));
-    this.kafka = new Kafka({
+    // The test's own producer and collectors: the local operator (any group name, reads the input back).
+    this.kafka = createKafkaClient({
+      security: cluster.clientSecurity('localOperator'),
       clientId: `test-${options.name}`,
       brokers: [bootstrap],
       logLevel: logLevel.NOTHING,
@@ -69,9 +72,9 @@ export class Pipeline {
   /** Creates the topics (10 partitions, RF 3 unless told) and connects the producer and the collector. */
   static async create(options: PipelineOptions): Promise<Pipeline> {
     const unique = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
-    const pipeline = new Pipeline(kafkaBootstrap(), options, unique);
+    const pipeline = new Pipeline(kafkaBootstrap(), testCluster(), options, unique);
     await ensureTopics(
-      pipeline.bootstrap,
+      pipeline.cluster,
       Object.values(pipeline.topics).map((name) => ({
         name,
         partitions: options.partitions ?? 10,
@@ -135,6 +138,7 @@ export class Pipeline {
       logDir: this.logDir,
       env: {
         KAFKA_BOOTSTRAP: this.bootstrap,
+        ...this.cluster.securityEnv('predictor'),
         ...topicVariables(this.topics),
         GROUP_ID: this.groupId,
         DELIVERY_MODE: this.options.mode ?? 'at-least-once',
@@ -162,7 +166,7 @@ export class Pipeline {
     await Promise.all([...this.instances.values()].map((instance) => instance.stop()));
     for (const collector of [this.collector, ...this.extraCollectors]) await collector.stop().catch(() => undefined);
     await this.producer.disconnect().catch(() => undefined);
-    await deleteTopics(this.bootstrap, Object.values(this.topics)).catch(() => undefined);
+    await deleteTopics(this.cluster, Object.values(this.topics)).catch(() => undefined);
   }
 }
 

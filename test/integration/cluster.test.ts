@@ -2,7 +2,8 @@
 // must work, also while a broker is down.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import { Partitioners, logLevel } from 'kafkajs';
+import { createKafkaClient } from '../../services/common/kafka-client';
 import { provisionTopics } from '../../services/topics/provisioner';
 import { kafkaClient, quietLogger, testBootstrap, testCluster, uniqueName, withAdmin } from '../harness/cluster';
 
@@ -17,7 +18,7 @@ after(async () => {
 
 async function createTopic(prefix: string, partitions: number): Promise<string> {
   const name = uniqueName(prefix);
-  await provisionTopics({ bootstrap, topics: [{ name, partitions, replicationFactor: 3, config: { 'min.insync.replicas': '2' } }], timeoutMs: 30_000, logger: quietLogger('cluster-test') });
+  await provisionTopics({ bootstrap, topics: [{ name, partitions, replicationFactor: 3, config: { 'min.insync.replicas': '2' } }], timeoutMs: 30_000, security: testCluster().clientSecurity('topicsProvisioner'), logger: quietLogger('cluster-test') });
   topics.push(name);
   return name;
 }
@@ -112,7 +113,7 @@ describe('local cluster behind the bootstrap address', () => {
 
     // New clients still get in through the bootstrap address: HAProxy's check took the dead broker out of rotation.
     for (let attempt = 0; attempt < 6; attempt++) {
-      const admin = new Kafka({ clientId: 'bootstrap-probe', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+      const admin = createKafkaClient({ security: cluster.clientSecurity('localOperator'), clientId: 'bootstrap-probe', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
       await admin.connect();
       const { brokers } = await admin.describeCluster();
       await admin.disconnect();

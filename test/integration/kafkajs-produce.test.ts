@@ -5,9 +5,12 @@
 // and drop it. Unpatched, that second send resolves and its records are gone.
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { describe, it } from 'node:test';
 import * as patched from 'kafkajs';
 import * as unpatched from 'kafkajs-unpatched';
+import { kafkaClientConfig } from '../../services/common/kafka-client';
+import { kafkaClient, testCluster } from '../harness/cluster';
 import { kafkaBootstrap, storedKeys } from '../harness/service-pipeline';
 
 type KafkaModule = typeof patched;
@@ -20,8 +23,11 @@ class LostAcknowledgement {
   dropped = 0;
 
   socketFactory(): patched.ISocketFactory {
-    return ({ host, port, onConnect }) => {
-      const socket = net.connect({ host, port }, onConnect);
+    // As kafkajs's own factory: TLS when configured (writes and 'data' events below are the cleartext side).
+    return ({ host, port, ssl, onConnect }) => {
+      const socket = ssl
+        ? tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
+        : net.connect({ host, port }, onConnect);
       let droppedCorrelationId: number | undefined;
       const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
       socket.write = ((chunk: unknown, ...rest: unknown[]) => {
@@ -67,7 +73,9 @@ async function lostAcknowledgementThenConcurrentSend(kafkajs: KafkaModule, label
   const bootstrap = kafkaBootstrap();
   const fault = new LostAcknowledgement();
   const topic = `kafkajs-${label}-${Date.now().toString(36)}`;
+  // The factory's config (SCRAM over TLS as the local operator), given to the kafkajs build under test.
   const kafka = new kafkajs.Kafka({
+    ...kafkaClientConfig({ security: testCluster().clientSecurity('localOperator'), brokers: [bootstrap] }),
     clientId: `kafkajs-${label}`,
     brokers: [bootstrap],
     logLevel: process.env.KJS_DEBUG ? kafkajs.logLevel.DEBUG : kafkajs.logLevel.NOTHING,
@@ -75,7 +83,7 @@ async function lostAcknowledgementThenConcurrentSend(kafkajs: KafkaModule, label
     // A long first back-off leaves send B a clear window before send A's retry.
     retry: { initialRetryTime: 2000, maxRetryTime: 5000, retries: 5 },
   });
-  const plain = new patched.Kafka({ clientId: `kafkajs-${label}-admin`, brokers: [bootstrap], logLevel: patched.logLevel.NOTHING });
+  const plain = kafkaClient(`kafkajs-${label}-admin`, bootstrap);
   await createTopic(plain, topic);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
   await producer.connect();

@@ -10,10 +10,11 @@ import { build } from 'esbuild';
 import { TopicDriftError, TopicSpecError } from '../../services/topics/errors';
 import { provisionTopics } from '../../services/topics/provisioner';
 import type { DesiredTopic } from '../../services/topics/spec';
-import { quietLogger, testBootstrap, uniqueName, withAdmin } from '../harness/cluster';
+import { quietLogger, testBootstrap, testCluster, uniqueName, withAdmin } from '../harness/cluster';
 
 const ROOT = resolve(__dirname, '../..');
 const bootstrap = testBootstrap();
+const cluster = testCluster();
 const created: string[] = [];
 const scratch = mkdtempSync(join(tmpdir(), 'topics-it-'));
 
@@ -63,7 +64,7 @@ async function snapshot(admin: Admin, names: string[]) {
 
 const readState = (names: string[]) => settled(() => withAdmin((admin) => snapshot(admin, names)));
 
-const quiet = { logger: quietLogger('topics-test'), expectedBrokers: 3, timeoutMs: 30_000 };
+const quiet = { logger: quietLogger('topics-test'), expectedBrokers: 3, timeoutMs: 30_000, security: cluster.clientSecurity('topicsProvisioner') };
 
 describe('topic provisioner on the local cluster', () => {
   const input = topic('AirlineInputTopic');
@@ -137,7 +138,11 @@ describe('topic provisioner on the local cluster', () => {
     const bundle = join(scratch, 'topics.cjs');
     await build({ entryPoints: [join(ROOT, 'services/topics/cli.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: bundle, logLevel: 'error' });
     const runJob = (env: Record<string, string>, args: string[] = []) =>
-      spawnSync(process.execPath, [bundle, ...args], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env }, encoding: 'utf8', timeout: 60_000 });
+      spawnSync(process.execPath, [bundle, ...args], {
+        env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...cluster.securityEnv('topicsProvisioner'), ...env },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
     const spec = JSON.stringify([input, output].map((t) => ({ ...t, partitions: t === input ? 12 : 10, config: t === input ? { 'min.insync.replicas': '2', 'retention.ms': '3600000' } : t.config })));
 
     const ok = runJob({ KAFKA_BOOTSTRAP: bootstrap, TOPICS_SPEC: spec, EXPECTED_BROKERS: '3', TIMEOUT_MS: '30000' });
@@ -158,5 +163,10 @@ describe('topic provisioner on the local cluster', () => {
     const badEnv = runJob({ KAFKA_BOOTSTRAP: bootstrap, TOPICS_SPEC: spec, EXPECTED_BROKERS: 'many' });
     assert.equal(badEnv.status, 2, badEnv.stderr);
     assert.match(badEnv.stderr, /EXPECTED_BROKERS/);
+
+    // The security variables go together: a partial set is refused before anything is asked of the cluster.
+    const partial = runJob({ KAFKA_BOOTSTRAP: bootstrap, TOPICS_SPEC: spec, KAFKA_TLS_CA_FILE: '' });
+    assert.equal(partial.status, 2, partial.stderr);
+    assert.match(partial.stderr, /field KAFKA_TLS_CA_FILE: is required when KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD_FILE is set/);
   });
 });
