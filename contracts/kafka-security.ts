@@ -54,7 +54,8 @@ export type AclOperation =
   | 'DESCRIBE'
   | 'DESCRIBE_CONFIGS'
   | 'ALTER_CONFIGS'
-  | 'IDEMPOTENT_WRITE';
+  | 'IDEMPOTENT_WRITE'
+  | 'ALL';
 
 /** One ALLOW rule: `principal` may do `operation` on resources of `resourceType` matching `name`. */
 export interface AclEntry {
@@ -126,6 +127,6 @@ function matches(entry: AclEntry, resourceType: AclResourceType, name: string): 
 
 /** Whether the ACL table lets `principal` do `operation` on the named resource (no super user is consulted). */
 export function isAllowed(principal: string, operation: AclOperation, resourceType: AclResourceType, name: string): boolean {
-  const granting = [operation, ...(IMPLIED_BY[operation] ?? [])];
+  const granting = [operation, 'ALL', ...(IMPLIED_BY[operation] ?? [])];
   return aclsOf(principal).some((entry) => granting.includes(entry.operation) && matches(entry, resourceType, name));
 }
