@@ -779,6 +779,10 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   try {
     log.info({ runtimeDir, bootstrap: state.bootstrap }, 'starting ZooKeeper ensemble');
     const zkPids = state.zookeepers.map((zk) => [zk, launch(`zookeeper-${zk.id}`)] as const);
+    // The SCRAM tool's JVM start (and the compile of its source) overlaps the quorum election: its ZooKeeper client
+    // waits until the ensemble serves. The brokers still start only once every credential is written.
+    const scramCredentials = createScramCredentials(state, remaining());
+    scramCredentials.catch(() => undefined);
     await waitUntil('ZooKeeper quorum', remaining(), async () => {
       const modes = await Promise.all(
         zkPids.map(async ([zk, pid]) => {
@@ -788,8 +792,8 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
       );
       return modes.every(Boolean) && modes.includes('leader');
     });
-    log.info({ elapsedMs: Date.now() - started }, 'ZooKeeper quorum up; creating SCRAM credentials');
-    await createScramCredentials(state, remaining());
+    log.info({ elapsedMs: Date.now() - started }, 'ZooKeeper quorum up; waiting for the SCRAM credentials');
+    await scramCredentials;
     log.info({ elapsedMs: Date.now() - started }, 'SCRAM credentials created; starting brokers');
 
     const brokerPids = state.brokers.map((b) => [b, launch(`broker-${b.id}`)] as const);
