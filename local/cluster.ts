@@ -406,15 +406,33 @@ function writeState(statePath: string, state: ClusterState): void {
   fs.renameSync(tmp, statePath);
 }
 
-function readState(statePath: string): ClusterState | null {
+/** What every state file version records: enough to find and stop that cluster's processes. */
+type RecordedCluster = Pick<ClusterState, 'subnet' | 'bootstrap' | 'runtimeDir'> & { version: number };
+
+function readRecordedCluster(statePath: string): RecordedCluster | null {
   let text: string;
   try {
     text = fs.readFileSync(statePath, 'utf8');
   } catch {
     return null;
   }
-  const state = JSON.parse(text) as ClusterState;
-  if (state.version !== 2 || typeof state.runtimeDir !== 'string' || !Array.isArray(state.brokers)) {
+  const recorded = JSON.parse(text) as RecordedCluster;
+  if (typeof recorded.runtimeDir !== 'string' || typeof recorded.bootstrap !== 'string') {
+    throw new LocalClusterError(`${statePath} is not a local cluster state file`);
+  }
+  return recorded;
+}
+
+function readState(statePath: string): ClusterState | null {
+  const recorded = readRecordedCluster(statePath);
+  if (recorded === null) return null;
+  if (recorded.version === 1) {
+    throw new LocalClusterError(
+      `${statePath} records a cluster started without security by an older version; stop it with \`npm run local:down\` and start a new one`,
+    );
+  }
+  const state = recorded as ClusterState;
+  if (state.version !== 2 || !Array.isArray(state.brokers) || typeof state.security !== 'object') {
     throw new LocalClusterError(`${statePath} is not a local cluster state file`);
   }
   return state;
@@ -559,7 +577,7 @@ class ClusterHandle implements LocalCluster {
 function removeStateFile(statePath: string, runtimeDir: string): void {
   // Only remove the file if it still describes this cluster.
   try {
-    if (readState(statePath)?.runtimeDir === runtimeDir) fs.rmSync(statePath, { force: true });
+    if (readRecordedCluster(statePath)?.runtimeDir === runtimeDir) fs.rmSync(statePath, { force: true });
   } catch {
     fs.rmSync(statePath, { force: true });
   }
@@ -702,7 +720,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   const libsDir = path.join(opts.cacheDir ?? defaultCacheDir(), `kafka-${version}`, 'libs');
   checkInstalled(libsDir, version);
 
-  const previous = readState(statePath);
+  const previous = readRecordedCluster(statePath);
   if (previous) {
     if (findClusterProcesses(previous.runtimeDir).length > 0) {
       throw new LocalClusterError(
@@ -839,7 +857,7 @@ export function attachLocalCluster(statePath: string = defaultStatePath(), logge
 
 /** Stops the cluster recorded in the state file, if any. Returns false when there was nothing to stop. */
 export async function stopLocalCluster(statePath: string = defaultStatePath(), logger?: Logger): Promise<boolean> {
-  const state = readState(statePath);
+  const state = readRecordedCluster(statePath);
   if (!state) return false;
   await stopByRuntimeDir(state.runtimeDir, logger ?? createLogger('local-cluster', { subnet: state.subnet }));
   removeStateFile(statePath, state.runtimeDir);
