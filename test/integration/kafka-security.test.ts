@@ -2,6 +2,7 @@
 // SCRAM password, a foreign certificate on the mutual-TLS inter-broker listener, a principal without the ACL), and
 // lets each service principal do its own job.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -65,6 +66,17 @@ describe('the secured local cluster refuses', () => {
     const error = await connectError(createKafkaClient({ security: wrong, clientId: 'wrong-password', brokers: [bootstrap], ...FAST_FAIL }));
     assert.equal(error?.name, 'KafkaJSSASLAuthenticationError', String(error));
     assert.match(error!.message, /invalid credentials with SASL mechanism SCRAM-SHA-512/);
+  });
+
+  it('a ZooKeeper client without SASL (only the brokers, logged in with DIGEST-MD5, are served)', () => {
+    const state = JSON.parse(fs.readFileSync(process.env.KAFKA_CLUSTER_STATE!, 'utf8')) as { libsDir: string; zookeepers: Array<{ host: string; clientPort: number }> };
+    const zk = state.zookeepers[0];
+    const shell = spawnSync(
+      'java',
+      ['-XX:TieredStopAtLevel=1', '-Dlog4j.configuration=file:/dev/null', '-cp', path.join(state.libsDir, '*'), 'org.apache.zookeeper.ZooKeeperMain', '-server', `${zk.host}:${zk.clientPort}`, 'ls', '/config/users'],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.match(shell.stdout + shell.stderr, /Session closed because client failed to authenticate for \/config\/users/);
   });
 
   describe('certificates of another CA', () => {
