@@ -1,7 +1,8 @@
 // Creates SCRAM-SHA-512 credentials in ZooKeeper for several users in ONE JVM (ConfigCommand takes one user per
 // run, and a JVM start costs seconds). Passwords are read from files, so they never appear on a command line.
-// Usage: java -cp "<kafka libs>/*" -Djava.security.auth.login.config=<JAAS with a Client section> \
-//          ScramCredentials.java <zookeeper connect> <user>=<password file> ...
+// Compiled once by local/cluster.ts; usage:
+//   java -cp "<classes>:<kafka libs>/*" -Djava.security.auth.login.config=<JAAS with a Client section> \
+//     ScramCredentials <zookeeper connect> <user>=<password file> ...
 import java.nio.file.Files;
 import java.nio.file.Path;
 

@@ -9,11 +9,13 @@
 // :9093 with mutual TLS (principal from the certificate, the only super user), ACLs for everything else; brokers log
 // in to ZooKeeper with SASL DIGEST-MD5 and protect their znodes with ACLs. Secrets are per cluster, in its runtime dir.
 
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ConfigResourceTypes, ResourcePatternTypes, logLevel, type Admin } from 'kafkajs';
 import { KAFKA_ACLS, KAFKA_SASL_MECHANISM, KAFKA_SECURITY_VARIABLES, SUPER_USERS, type AclEntry, type ClientRole } from '../contracts/kafka-security';
 import { createLogger, type Logger } from '../contracts/logging';
@@ -321,6 +323,8 @@ function findClusterProcesses(runtimeDir: string): number[] {
     .filter((pid) => pid !== process.pid && isClusterProcess(pid, runtimeDir));
 }
 
+const execFileAsync = promisify(execFile);
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean> | boolean): Promise<void> {
@@ -601,7 +605,33 @@ async function stopByRuntimeDir(runtimeDir: string, log: Logger): Promise<void> 
 // ---------- security set-up ----------
 
 /** SCRAM credentials of every principal, written to ZooKeeper by Kafka's ConfigCommand in one JVM. */
+/**
+ * local/ScramCredentials.java compiled once per source version, next to the Kafka jars: launching the source
+ * directly compiles it on every start (about 5 s on a loaded machine).
+ */
+async function scramToolClasses(libsDir: string): Promise<string> {
+  const source = path.join(__dirname, 'ScramCredentials.java');
+  const hash = createHash('sha256').update(fs.readFileSync(source)).digest('hex').slice(0, 16);
+  const dir = path.join(path.dirname(libsDir), 'tools', `scram-credentials-${hash}`);
+  if (fs.existsSync(path.join(dir, 'ScramCredentials.class'))) return dir;
+  const building = `${dir}.${process.pid}.tmp`;
+  fs.mkdirSync(building, { recursive: true });
+  try {
+    await execFileAsync('javac', ['-nowarn', '-cp', path.join(libsDir, '*'), '-d', building, source]);
+    fs.renameSync(building, dir);
+  } catch (error) {
+    // Another start may have compiled it meanwhile; anything else is a real failure.
+    if (!fs.existsSync(path.join(dir, 'ScramCredentials.class'))) {
+      throw new LocalClusterError(`compiling ${source} failed: ${(error as Error).message}`);
+    }
+  } finally {
+    fs.rmSync(building, { recursive: true, force: true });
+  }
+  return dir;
+}
+
 async function createScramCredentials(state: ClusterState, timeoutMs: number): Promise<void> {
+  const classes = await scramToolClasses(state.libsDir);
   const users = Object.values(state.security.principals).map((p) => `${p.username}=${p.passwordFile}`);
   const zookeeperConnect = state.zookeepers.map((zk) => `${zk.host}:${zk.clientPort}`).join(',');
   const logFile = path.join(state.runtimeDir, 'logs', 'scram-credentials.out');
@@ -617,8 +647,8 @@ async function createScramCredentials(state: ClusterState, timeoutMs: number): P
           `-Djava.security.auth.login.config=${state.security.brokerJaasFile}`,
           `-Dlog4j.configuration=file:${path.join(state.runtimeDir, 'log4j.properties')}`,
           '-cp',
-          path.join(state.libsDir, '*'),
-          path.join(__dirname, 'ScramCredentials.java'),
+          `${classes}${path.delimiter}${path.join(state.libsDir, '*')}`,
+          'ScramCredentials',
           zookeeperConnect,
           ...users,
         ],
@@ -699,7 +729,7 @@ function checkInstalled(libsDir: string, version: string): void {
   if (!fs.existsSync(path.join(libsDir, `kafka_2.13-${version}.jar`))) {
     throw new LocalClusterError(`Kafka ${version} jars not found in ${libsDir}: run \`bash local/install.sh\``);
   }
-  for (const binary of ['java', 'haproxy']) {
+  for (const binary of ['java', 'javac', 'haproxy', 'openssl']) {
     const found = (process.env.PATH ?? '')
       .split(path.delimiter)
       .some((dir) => dir && fs.existsSync(path.join(dir, binary)));
