@@ -7,6 +7,9 @@ import type { PredictorMetrics } from './metrics';
 import { METADATA_MAX_AGE_MS } from './output-producer';
 import { stickyAssigner } from './sticky-assigner';
 
+/** How long the group coordinator waits for every member to rejoin during a rebalance. */
+export const REBALANCE_TIMEOUT_MS = 30_000;
+
 export type GroupPhase = 'created' | 'connecting' | 'joining' | 'joined' | 'rebalancing' | 'stopping' | 'stopped' | 'failed';
 
 export interface GroupMemberDeps {
@@ -30,6 +33,7 @@ export interface GroupMemberDeps {
 export class GroupMember {
   private consumer: Consumer;
   private currentPhase: GroupPhase = 'created';
+  private phaseChangedAt = Date.now();
   private lastActivity = Date.now();
   /** Start times of the batches being handled now (several partitions may be in flight). */
   private readonly activeBatches = new Set<number>();
@@ -47,6 +51,17 @@ export class GroupMember {
 
   get phase(): GroupPhase {
     return this.currentPhase;
+  }
+
+  /** When the member entered its current phase: a join or rebalance that never ends is a stall too. */
+  get phaseSince(): number {
+    return this.phaseChangedAt;
+  }
+
+  private enter(phase: GroupPhase): void {
+    if (phase === this.currentPhase) return;
+    this.currentPhase = phase;
+    this.phaseChangedAt = Date.now();
   }
 
   /** True while a stalled consumer is being replaced. */
@@ -75,7 +90,7 @@ export class GroupMember {
   }
 
   connecting(): void {
-    this.currentPhase = 'connecting';
+    this.enter('connecting');
   }
 
   committed(): void {
@@ -87,7 +102,7 @@ export class GroupMember {
     this.lastActivity = Date.now();
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [config.inputTopic], fromBeginning: true });
-    this.currentPhase = 'joining';
+    this.enter('joining');
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -98,7 +113,7 @@ export class GroupMember {
 
   /** Marks the member as leaving; `leave` then disconnects. */
   stopping(): void {
-    this.currentPhase = 'stopping';
+    this.enter('stopping');
   }
 
   /** Leaves the group at once (LeaveGroup on disconnect) so partitions move without waiting for the session. */
@@ -107,7 +122,7 @@ export class GroupMember {
   }
 
   stopped(): void {
-    this.currentPhase = 'stopped';
+    this.enter('stopped');
     this.deps.metrics.assignedPartitions.set(0);
   }
 
@@ -147,7 +162,7 @@ export class GroupMember {
     this.lastCommit = Date.now();
     const stalled = this.consumer;
     this.consumer = this.createConsumer();
-    this.currentPhase = 'joining';
+    this.enter('joining');
     this.activeBatches.clear();
     void (async () => {
       // A stuck consumer may never finish disconnecting; its LeaveGroup is best effort.
@@ -165,7 +180,7 @@ export class GroupMember {
   }
 
   private fail(error: Error): void {
-    this.currentPhase = 'failed';
+    this.enter('failed');
     this.fatalError = error;
     this.deps.onFatal?.(error);
   }
@@ -190,7 +205,7 @@ export class GroupMember {
       groupId: config.groupId,
       sessionTimeout: config.sessionTimeoutMs,
       heartbeatInterval: config.heartbeatIntervalMs,
-      rebalanceTimeout: 30000,
+      rebalanceTimeout: REBALANCE_TIMEOUT_MS,
       // read_committed: never act on outputs of aborted upstream transactions.
       readUncommitted: false,
       maxWaitTimeInMs: 500,
@@ -226,7 +241,7 @@ export class GroupMember {
       this.assigned = [...(payload.memberAssignment[config.inputTopic] ?? [])].sort((a, b) => a - b);
       this.deps.onAssigned?.(this.assigned);
       metrics.assignedPartitions.set(this.assigned.length);
-      if (this.currentPhase !== 'stopping') this.currentPhase = 'joined';
+      if (this.currentPhase !== 'stopping') this.enter('joined');
       logger.info(
         { memberId: payload.memberId, isLeader: payload.isLeader, partitions: this.assigned },
         'joined consumer group',
@@ -234,14 +249,14 @@ export class GroupMember {
     });
     consumer.on(events.REBALANCING, () => {
       if (!isCurrent()) return;
-      if (this.currentPhase === 'joined') this.currentPhase = 'rebalancing';
+      if (this.currentPhase === 'joined') this.enter('rebalancing');
       logger.info('group rebalancing');
     });
     consumer.on(events.CRASH, ({ payload }) => {
       if (!isCurrent()) return;
       logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
       if (payload.restart) {
-        if (this.currentPhase !== 'stopping') this.currentPhase = 'joining';
+        if (this.currentPhase !== 'stopping') this.enter('joining');
         return;
       }
       this.fail(payload.error);

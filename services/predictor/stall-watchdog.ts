@@ -2,7 +2,21 @@ import type { Admin } from 'kafkajs';
 import { createKafkaClient, type KafkaSecurity } from '../common/kafka-client';
 import { kafkaLogLevel } from '../common/kafka-logging';
 import type { ServiceConfig } from './config';
-import type { GroupMember } from './group-member';
+import { REBALANCE_TIMEOUT_MS, type GroupMember } from './group-member';
+
+/** What the watchdog reads of a group member, and the one thing it does to it. */
+export type WatchedMember = Pick<
+  GroupMember,
+  'phase' | 'phaseSince' | 'restarting' | 'lastActivityAt' | 'lastCommitAt' | 'oldestBatchStartedAt' | 'assignedPartitions' | 'replace'
+>;
+
+/**
+ * The longest a join or rebalance may take before the consumer counts as stuck: the coordinator's own rebalance
+ * timeout, a session for a dead member to expire, and the stall period on top.
+ */
+export function rejoinLimitMs(config: Pick<ServiceConfig, 'sessionTimeoutMs' | 'stallTimeoutMs'>): number {
+  return REBALANCE_TIMEOUT_MS + config.sessionTimeoutMs + config.stallTimeoutMs;
+}
 
 const CHECK_INTERVAL_MS = 2000;
 const LAG_CHECK_INTERVAL_MS = 5000;
@@ -12,6 +26,9 @@ const LAG_CHECK_INTERVAL_MS = 5000;
  * from the live brokers while partitions pinned to the dead one (stale coordinator/leader) never come back. Either
  * way: nothing committed for CONSUMER_STALL_MS while assigned partitions have unprocessed records, or no fetch at
  * all, or a batch running far past its own timeout. Then the consumer is replaced (fresh metadata, clean rejoin).
+ * A rejoin can hang as well: after a broker eviction moved the group coordinator, all five consumers of a
+ * Kubernetes run got "The coordinator is loading" to their JoinGroup and then went silent for good (10 min, never
+ * Ready). A join or rebalance longer than rejoinLimitMs is replaced the same way.
  */
 export class StallWatchdog {
   private timer: NodeJS.Timeout | undefined;
@@ -20,7 +37,7 @@ export class StallWatchdog {
   private lastLagCheckAt = 0;
 
   constructor(
-    private readonly member: GroupMember,
+    private readonly member: WatchedMember,
     private readonly config: ServiceConfig,
     private readonly security?: KafkaSecurity,
   ) {}
@@ -35,10 +52,15 @@ export class StallWatchdog {
     await this.lagAdmin?.disconnect().catch(() => undefined);
   }
 
-  private check(): void {
+  /** One round of checks; the timer calls it every CHECK_INTERVAL_MS. */
+  check(now = Date.now()): void {
     const { config, member } = this;
-    if (member.phase !== 'joined' || member.restarting) return;
-    const now = Date.now();
+    if (member.restarting) return;
+    if ((member.phase === 'joining' || member.phase === 'rebalancing') && now - member.phaseSince > rejoinLimitMs(config)) {
+      member.replace(`${member.phase} for ${now - member.phaseSince} ms without joining the group`);
+      return;
+    }
+    if (member.phase !== 'joined') return;
     if (
       !this.checkingLag &&
       now - member.lastCommitAt > config.stallTimeoutMs &&

@@ -57,8 +57,35 @@ export async function waitAllReady(kubectl: Kubectl, timeoutMs = 300_000): Promi
         const state = container ? Object.keys(container.state ?? {}).join(',') : 'no container';
         return `${p.metadata.name}: phase ${p.status?.phase}, ${state}, restarts ${container?.restartCount ?? 0}${p.metadata.deletionTimestamp ? ', terminating' : ''}`;
       });
-    throw new Error(`${(error as Error).message}; not Ready: ${notReady.join('; ') || 'none (counts differ)'}`);
+    // A predictor's readiness says where its consumer is (joining, rebalancing, ...): its last log messages say why.
+    const predictorLogs = await Promise.all(
+      pods
+        .filter((p) => p.metadata.name.startsWith(`${PREDICTOR}-`) && !isReady(p))
+        .map(async (p) => `${p.metadata.name}: ${await lastLogMessages(kubectl, p.metadata.name, 8)}`),
+    );
+    throw new Error(
+      `${(error as Error).message}; not Ready: ${notReady.join('; ') || 'none (counts differ)'}` +
+        (predictorLogs.length > 0 ? `\nlast messages of the predictors not Ready:\n${predictorLogs.join('\n')}` : ''),
+    );
   }
+}
+
+/** The `msg` (and `reason`/`error`) of a pod's last structured log lines, one line. */
+async function lastLogMessages(kubectl: Kubectl, pod: string, lines: number): Promise<string> {
+  const logs = await kubectl.run(['-n', NAMESPACE, 'logs', pod, `--tail=${lines}`]);
+  return logs.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      try {
+        const entry = JSON.parse(line) as { time?: number; msg?: string; reason?: string; error?: string };
+        const detail = entry.reason ?? entry.error;
+        return `${new Date(entry.time ?? 0).toISOString().slice(11, 19)} ${entry.msg}${detail ? ` (${detail})` : ''}`;
+      } catch {
+        return line.slice(0, 200);
+      }
+    })
+    .join(' | ');
 }
 
 export interface FlowResult {

@@ -168,6 +168,7 @@ describe('streaming-local on the local Kubernetes', () => {
 
   it(`evictions respect the disruption budgets: one broker, ZooKeeper server or predictor at a time (${faultRounds()} round(s))`, async () => {
     for (let round = 0; round < faultRounds(); round += 1) {
+      process.stderr.write(`evictions: round ${round + 1} of ${faultRounds()}\n`);
       for (const [prefix, count] of [['kafka-', 3], ['zookeeper-', 3], [`${PREDICTOR}-`, 5]] as const) {
         const pods = (await readyPods(kubectl, prefix)).filter((p) => !p.metadata.name.startsWith('kafka-topics-')).map((p) => p.metadata.name).sort();
         assert.equal(pods.length, count, prefix);

@@ -89,3 +89,66 @@ kubectl_command() {
   built="$(bash "$REPO_ROOT/tools/k8s/info.sh" | sed -n 's/^kubectl=//p')"
   [ -x "$built" ] && echo "$built"
 }
+
+# Starts moto (the local AWS emulator) on a free loopback port, logging to DIR/moto.log; sets MOTO_PID and
+# AWS_EMULATOR_ENDPOINT. The caller kills MOTO_PID when done. AWS managed policies (AmazonEKSClusterPolicy, ...)
+# exist in moto only when it is asked to load them.
+start_moto() { # DIR
+  local moto_bin port
+  moto_bin="$(bash "$TF_TOOLS_DIR/venv.sh" moto "$MOTO_PIP_SPEC" "$BOTO3_PIP_SPEC")"
+  MOTO_PYTHON="$moto_bin/python"
+  port="$("$MOTO_PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  MOTO_IAM_LOAD_MANAGED_POLICIES=true "$moto_bin/moto_server" -H 127.0.0.1 -p "$port" >"$1/moto.log" 2>&1 &
+  MOTO_PID=$!
+  local _
+  for _ in $(seq 1 60); do
+    curl -sf -o /dev/null "http://127.0.0.1:$port/moto-api/" && break
+    kill -0 "$MOTO_PID" 2>/dev/null || { cat "$1/moto.log" >&2; tf_die "moto server exited"; }
+    sleep 0.5
+  done
+  curl -sf -o /dev/null "http://127.0.0.1:$port/moto-api/" || tf_die "moto did not answer on 127.0.0.1:$port"
+  AWS_EMULATOR_ENDPOINT="http://127.0.0.1:$port"
+  export AWS_EMULATOR_ENDPOINT
+  tf_log "moto on $AWS_EMULATOR_ENDPOINT (pid $MOTO_PID)"
+}
+
+# Production's PersistentVolumes (reclaim policy Retain) claimed from NAMESPACE, switched to Delete so that each
+# goes with its volume once its claim is gone. Prints one line per volume; returns 1 if one could not be switched.
+k8s_delete_retained_volumes() { # NAMESPACE KUBECTL...
+  local namespace="$1" listing pv policy claim handle; shift
+  listing="$("$@" get pv -o jsonpath="{range .items[?(@.spec.claimRef.namespace==\"$namespace\")]}{.metadata.name} {.spec.persistentVolumeReclaimPolicy} {.spec.claimRef.name} {.spec.csi.volumeHandle}{\"\\n\"}{end}")" || return 1
+  while read -r pv policy claim handle; do
+    [ -n "$pv" ] && [ "$policy" = Retain ] || continue
+    echo "DELETING retained volume: PersistentVolume $pv (claim $namespace/$claim, volume ${handle:-$pv})"
+    "$@" patch pv "$pv" --type merge -p '{"spec":{"persistentVolumeReclaimPolicy":"Delete"}}' >/dev/null || return 1
+  done <<<"$listing"
+}
+
+# Waits up to TIMEOUT seconds until no PersistentVolume is claimed from NAMESPACE; prints those still there.
+k8s_wait_volumes_gone() { # NAMESPACE TIMEOUT KUBECTL...
+  local namespace="$1" deadline=$((SECONDS + $2)) remaining; shift 2
+  while :; do
+    remaining="$("$@" get pv -o jsonpath="{range .items[?(@.spec.claimRef.namespace==\"$namespace\")]}{.metadata.name}{\"\\n\"}{end}")"
+    [ -z "$remaining" ] && return 0
+    [ "$SECONDS" -lt "$deadline" ] || { echo "$remaining"; return 1; }
+    sleep 5
+  done
+}
+
+# What of the project is still in a cluster: the namespace and what is in it, volumes claimed from it, the project's
+# cluster roles and bindings. One "LEFTOVER <what>" line each; nothing when clean.
+k8s_project_leftovers() { # NAMESPACE KUBECTL...
+  local namespace="$1" kind name pv; shift
+  if "$@" get namespace "$namespace" >/dev/null 2>&1; then
+    echo "LEFTOVER namespace $namespace"
+    for kind in pods services persistentvolumeclaims; do
+      for name in $("$@" -n "$namespace" get "$kind" -o name 2>/dev/null); do echo "LEFTOVER $namespace/$name"; done
+    done
+  fi
+  for pv in $("$@" get pv -o jsonpath="{range .items[?(@.spec.claimRef.namespace==\"$namespace\")]}{.metadata.name}{\"\\n\"}{end}" 2>/dev/null); do
+    echo "LEFTOVER persistentvolume/$pv (claim in $namespace)"
+  done
+  for name in $("$@" get clusterroles,clusterrolebindings -l app.kubernetes.io/part-of=airline-streaming -o name 2>/dev/null); do
+    echo "LEFTOVER $name"
+  done
+}

@@ -24,31 +24,18 @@ eval "$info"
 [ "$ENV_TARGET" = aws ] || tf_die "environment $env_name has target $ENV_TARGET: only aws environments have a platform stack"
 
 ensure_cli_and_providers
-moto_bin="$(bash "$TF_TOOLS_DIR/venv.sh" moto "$MOTO_PIP_SPEC" "$BOTO3_PIP_SPEC")"
-
 work="$(mktemp -d -t tf-rehearse.XXXXXX)"
-moto_pid=""
+MOTO_PID=""
 cleanup() {
-  if [ -n "$moto_pid" ]; then kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true; fi
+  if [ -n "$MOTO_PID" ]; then kill "$MOTO_PID" 2>/dev/null || true; wait "$MOTO_PID" 2>/dev/null || true; fi
   if [ "$keep" = 1 ]; then tf_log "work directory kept: $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
-
-port="$("$moto_bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-# AWS managed policies (AmazonEKSClusterPolicy, ...) exist in moto only when it is asked to load them.
-MOTO_IAM_LOAD_MANAGED_POLICIES=true "$moto_bin/moto_server" -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
-moto_pid=$!
-for _ in $(seq 1 60); do
-  curl -sf -o /dev/null "http://127.0.0.1:$port/moto-api/" && break
-  kill -0 "$moto_pid" 2>/dev/null || { cat "$work/moto.log" >&2; tf_die "moto server exited"; }
-  sleep 0.5
-done
-curl -sf -o /dev/null "http://127.0.0.1:$port/moto-api/" || tf_die "moto did not answer on 127.0.0.1:$port"
-export AWS_EMULATOR_ENDPOINT="http://127.0.0.1:$port"
+start_moto "$work"
+moto_bin="$(dirname "$MOTO_PYTHON")"
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION="$ENV_REGION"
 # Anything not addressed to moto (e.g. an S3 state backend) goes to a dead loopback proxy and fails here.
 export HTTPS_PROXY=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 NO_PROXY=127.0.0.1,localhost
-tf_log "moto on $AWS_EMULATOR_ENDPOINT (pid $moto_pid)"
 
 # Synth in the work directory so local state lands there, never in the repository.
 stacks_dir="$work/synth/stacks"

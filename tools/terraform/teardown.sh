@@ -118,17 +118,11 @@ if [ "$leftovers_only" = 0 ]; then
   # Retain. Switched to Delete, each is deleted with its volume (by the EBS CSI driver) once its claim is gone, which
   # the namespace deletion and the PVC deletion below see to. Uses the caller's kubectl command, k.
   delete_retained_volumes() {
-    local listing pv policy claim handle count=0
-    listing="$("${k[@]}" get pv -o jsonpath="{range .items[?(@.spec.claimRef.namespace==\"$ENV_NAMESPACE\")]}{.metadata.name} {.spec.persistentVolumeReclaimPolicy} {.spec.claimRef.name} {.spec.csi.volumeHandle}{\"\\n\"}{end}")" \
-      || tf_die "cannot list the PersistentVolumes of $ENV_NAMESPACE; retained volumes NOT deleted, platform-$env_name NOT destroyed"
-    while read -r pv policy claim handle; do
-      [ -n "$pv" ] && [ "$policy" = Retain ] || continue
-      tf_log "DELETING retained volume: PersistentVolume $pv (claim $ENV_NAMESPACE/$claim, volume ${handle:-unknown})"
-      "${k[@]}" patch pv "$pv" --type merge -p '{"spec":{"persistentVolumeReclaimPolicy":"Delete"}}' >/dev/null \
-        || tf_die "cannot switch PersistentVolume $pv to reclaim policy Delete; platform-$env_name NOT destroyed"
-      count=$((count + 1))
-    done <<<"$listing"
-    tf_log "production: $count retained volume(s) of namespace $ENV_NAMESPACE set to be deleted with their claims"
+    local switched
+    switched="$(k8s_delete_retained_volumes "$ENV_NAMESPACE" "${k[@]}")" \
+      || { printf '%s\n' "$switched" >&2; tf_die "cannot switch the retained PersistentVolumes of $ENV_NAMESPACE to reclaim policy Delete; platform-$env_name NOT destroyed"; }
+    [ -z "$switched" ] || printf '%s\n' "$switched" >&2
+    tf_log "production: $(grep -c . <<<"$switched" || true) retained volume(s) of namespace $ENV_NAMESPACE set to be deleted with their claims"
   }
 
   # Step 2: what Kubernetes made in AWS on its own. Needs kubectl and credentials for the cluster.
@@ -166,13 +160,8 @@ if [ "$leftovers_only" = 0 ]; then
       "${k[@]}" -n "$ENV_NAMESPACE" delete pvc --all --wait=true --timeout=10m
     fi
     # PVs with reclaim policy Delete disappear once the CSI driver has deleted their EBS volume.
-    local deadline=$((SECONDS + 600)) remaining
-    while :; do
-      remaining="$("${k[@]}" get pv -o jsonpath="{range .items[?(@.spec.claimRef.namespace==\"$ENV_NAMESPACE\")]}{.metadata.name}{\"\\n\"}{end}")"
-      [ -z "$remaining" ] && break
-      [ "$SECONDS" -lt "$deadline" ] || { tf_log "PersistentVolumes still present after 10 min: $remaining"; break; }
-      sleep 10
-    done
+    local remaining
+    remaining="$(k8s_wait_volumes_gone "$ENV_NAMESPACE" 600 "${k[@]}")" || tf_log "PersistentVolumes still present after 10 min: $remaining"
     if [ "$ENV_TARGET" = aws ]; then rm -f "$kubeconfig"; fi
   }
 
@@ -186,18 +175,8 @@ if [ "$ENV_TARGET" != aws ]; then
   # The leftover report of a cluster environment: what of the project is still in its Kubernetes cluster.
   [ "${#k[@]}" -gt 0 ] || { echo "leftovers in the cluster: not checked (no kubectl or cluster)"; exit 0; }
   left=0
-  if "${k[@]}" get namespace "$ENV_NAMESPACE" >/dev/null 2>&1; then
-    echo "LEFTOVER namespace $ENV_NAMESPACE"; left=1
-    for kind in pods services persistentvolumeclaims; do
-      for name in $("${k[@]}" -n "$ENV_NAMESPACE" get "$kind" -o name 2>/dev/null); do echo "LEFTOVER $ENV_NAMESPACE/$name"; done
-    done
-  fi
-  for pv in $("${k[@]}" get pv -o jsonpath="{range .items[?(@.spec.claimRef.namespace==\"$ENV_NAMESPACE\")]}{.metadata.name}{\"\\n\"}{end}" 2>/dev/null); do
-    echo "LEFTOVER persistentvolume/$pv (claim in $ENV_NAMESPACE)"; left=1
-  done
-  for name in $("${k[@]}" get clusterroles,clusterrolebindings -l app.kubernetes.io/part-of=airline-streaming -o name 2>/dev/null); do
-    echo "LEFTOVER $name"; left=1
-  done
+  leftovers="$(k8s_project_leftovers "$ENV_NAMESPACE" "${k[@]}")"
+  if [ -n "$leftovers" ]; then echo "$leftovers"; left=1; fi
   if [ "$left" = 0 ]; then
     echo "leftovers in the cluster: none (checked: namespace $ENV_NAMESPACE, its pods, Services and PersistentVolumeClaims, PersistentVolumes claimed from it, the project's cluster roles and bindings)"
   fi
