@@ -49,6 +49,7 @@ test('every container image of the stack is replaced by its local build, and onl
   assert.ok(synthesizedImages.has(prod.streaming.kafka.image));
   const localImages = new Set(target.imageStandIns.map((pair) => pair.standIn));
   for (const [type, byName] of Object.entries(overridden)) {
+    if (!type.startsWith('kubernetes_')) continue;
     for (const [name, fields] of Object.entries(byName)) {
       for (const image of images(fields)) assert.ok(localImages.has(image), `${type}.${name} keeps image ${image}`);
       // The override carries the changed top-level blocks; all else stays as synthesized.
@@ -92,6 +93,13 @@ test('each substitution names what it leaves unchecked: EKS auth, EBS, NLBs, Rou
   }
   const loadBalancers = substitutions.find((s) => s.address.startsWith('kubernetes_service_v1'));
   assert.match(loadBalancers!.address, /\(4 of type LoadBalancer\)/);
+});
+
+test('the private zone ignores only its VPC association (moto drift), and says so', () => {
+  const [name] = Object.keys(prodStack.resource!.aws_route53_zone!);
+  assert.deepEqual(overridden.aws_route53_zone![name!], { lifecycle: { ignore_changes: ['vpc'] } });
+  assert.ok(substitutions.some((s) => s.address === `aws_route53_zone.${name}` && /vpc/.test(s.change)));
+  assert.equal(overridden.aws_route53_record, undefined, 'records are applied as synthesized');
 });
 
 test('a stack without a kubernetes provider is refused', () => {

@@ -61,17 +61,20 @@ export HTTPS_PROXY=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 NO_PROXY="12
 
 # The EKS cluster the stack looks up by name, in a VPC (the external DNS zone is private to it).
 "$MOTO_PYTHON" - "$AWS_EMULATOR_ENDPOINT" "$ENV_REGION" "$ENV_CLUSTER" <<'EOF' || tf_die "could not create the EKS cluster in moto"
-import json, sys, urllib.request, boto3
+import json, sys, boto3
 endpoint, region, cluster = sys.argv[1:]
 ec2 = boto3.client("ec2", endpoint_url=endpoint, region_name=region)
 vpc = ec2.create_vpc(CidrBlock="10.2.0.0/16")["Vpc"]["VpcId"]
 subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.2.0.0/20")["Subnet"]["SubnetId"]
-# vpcId is an output of the real API; moto keeps what it is given, so it is posted directly.
-body = {"name": cluster, "roleArn": "arn:aws:iam::123456789012:role/rehearsal",
-        "resourcesVpcConfig": {"subnetIds": [subnet], "vpcId": vpc}}
-request = urllib.request.Request(f"{endpoint}/clusters", data=json.dumps(body).encode(), method="POST",
-                                 headers={"Content-Type": "application/json"})
-urllib.request.urlopen(request).read()
+eks = boto3.client("eks", endpoint_url=endpoint, region_name=region)
+# vpcId is an output of the real API (boto3 refuses it as input); moto keeps what it is sent, so it is added to the body.
+def add_vpc_id(request, **_):
+    body = json.loads(request.data)
+    body["resourcesVpcConfig"]["vpcId"] = vpc
+    request.data = json.dumps(body).encode()
+eks.meta.events.register("before-sign.eks.CreateCluster", add_vpc_id)
+eks.create_cluster(name=cluster, roleArn="arn:aws:iam::123456789012:role/rehearsal", resourcesVpcConfig={"subnetIds": [subnet]})
+assert eks.describe_cluster(name=cluster)["cluster"]["resourcesVpcConfig"].get("vpcId") == vpc, "moto did not keep the vpcId"
 print(f"moto: EKS cluster {cluster} in {vpc}")
 EOF
 
