@@ -130,3 +130,93 @@ export function isAllowed(principal: string, operation: AclOperation, resourceTy
   const granting = [operation, 'ALL', ...(IMPLIED_BY[operation] ?? [])];
   return aclsOf(principal).some((entry) => granting.includes(entry.operation) && matches(entry, resourceType, name));
 }
+
+// ---------- broker and ZooKeeper settings shared by every deployment (local cluster, Kubernetes) ----------
+
+/** The ZooKeeper (SASL DIGEST-MD5) user the brokers and the credential tools log in as. */
+export const ZOOKEEPER_SASL_USER = 'kafka';
+
+/** zoo.cfg: only SASL-authenticated sessions are served (four-letter words stay open: they read no data). */
+export const ZOOKEEPER_SASL_SETTINGS: Readonly<Record<string, string>> = {
+  'authProvider.1': 'org.apache.zookeeper.server.auth.SASLAuthenticationProvider',
+  requireClientAuthScheme: 'sasl',
+  'enforce.auth.enabled': 'true',
+  'enforce.auth.schemes': 'sasl',
+};
+
+const jaasString = (value: string) => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+/** The JAAS file of a ZooKeeper server: the one user and its password. */
+export function zookeeperServerJaas(password: string): string {
+  return `Server {\n  org.apache.zookeeper.server.auth.DigestLoginModule required\n  user_${ZOOKEEPER_SASL_USER}=${jaasString(password)};\n};\n`;
+}
+
+/** The JAAS file of a ZooKeeper client (a broker, a credential tool). */
+export function zookeeperClientJaas(password: string): string {
+  return `Client {\n  org.apache.zookeeper.server.auth.DigestLoginModule required\n  username="${ZOOKEEPER_SASL_USER}"\n  password=${jaasString(password)};\n};\n`;
+}
+
+export interface SecuredBrokerListeners {
+  /** Listener names clients reach with SASL_SSL + SCRAM-SHA-512. */
+  readonly scram: readonly string[];
+  /** The inter-broker listener: TLS with client certificates required (the broker principal). */
+  readonly interBroker: string;
+  /** PEM with the broker's private key and certificate chain. */
+  readonly keyStoreFile: string;
+  /** PEM with the cluster CA certificate. */
+  readonly trustStoreFile: string;
+}
+
+/**
+ * The security settings of every broker: SCRAM on the client listeners, mutual TLS between brokers (the certificate
+ * CN is the principal), the ACL authorizer with nothing allowed by default, the brokers as the only super users, and
+ * ZooKeeper znodes readable by the brokers only. Hostnames are verified on every TLS connection (Kafka's default).
+ */
+export function securedBrokerSettings(listeners: SecuredBrokerListeners): Record<string, string> {
+  const scramJaas = Object.fromEntries(
+    listeners.scram.map((name) => [
+      `listener.name.${name.toLowerCase()}.${KAFKA_SASL_MECHANISM.toLowerCase()}.sasl.jaas.config`,
+      'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    ]),
+  );
+  return {
+    'inter.broker.listener.name': listeners.interBroker,
+    'sasl.enabled.mechanisms': KAFKA_SASL_MECHANISM,
+    ...scramJaas,
+    [`listener.name.${listeners.interBroker.toLowerCase()}.ssl.client.auth`]: 'required',
+    'ssl.principal.mapping.rules': 'RULE:^CN=([^,]+)$/$1/,DEFAULT',
+    'ssl.keystore.type': 'PEM',
+    'ssl.keystore.location': listeners.keyStoreFile,
+    'ssl.truststore.type': 'PEM',
+    'ssl.truststore.location': listeners.trustStoreFile,
+    'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer',
+    'allow.everyone.if.no.acl.found': 'false',
+    'super.users': SUPER_USERS.join(';'),
+    'zookeeper.set.acl': 'true',
+  };
+}
+
+/**
+ * Where a Kubernetes deployment keeps its credentials (Secrets made in the cluster, never by Terraform): the cluster
+ * CA with its key (read by the broker certificate issuer only), the CA certificate alone (for clients), ZooKeeper's
+ * JAAS files, and one Secret per client principal.
+ */
+export const KUBERNETES_SECRETS = {
+  clusterCa: 'kafka-cluster-ca',
+  clusterCaCertificate: 'kafka-cluster-ca-cert',
+  zookeeperSasl: 'zookeeper-sasl',
+  userPrefix: 'kafka-user-',
+  keys: {
+    caCertificate: 'ca.crt',
+    caKey: 'ca.key',
+    password: 'password',
+    username: 'username',
+    zookeeperServerJaas: 'server-jaas.conf',
+    zookeeperClientJaas: 'client-jaas.conf',
+  },
+} as const;
+
+/** The Secret of one client principal (its SCRAM user name and password). */
+export function kubernetesUserSecretName(role: ClientRole): string {
+  return `${KUBERNETES_SECRETS.userPrefix}${CLIENT_PRINCIPALS[role]}`;
+}

@@ -50,6 +50,17 @@ export const CLUSTER_OWNED_BROKER_KEYS: readonly string[] = [
   'broker.rack',
   'log.dirs',
   'log.dir',
+  // Security (contracts/kafka-security.ts securedBrokerSettings): a user setting must not switch any of it off.
+  'listener.name.',
+  'sasl.',
+  'ssl.',
+  'security.',
+  'authorizer.class.name',
+  'allow.everyone.if.no.acl.found',
+  'super.users',
+  'zookeeper.set.acl',
+  'zookeeper.ssl.',
+  'zookeeper.sasl.',
 ];
 
 export function isClusterOwnedBrokerKey(key: string): boolean {
@@ -57,6 +68,8 @@ export function isClusterOwnedBrokerKey(key: string): boolean {
 }
 
 export const BROKER_PORT = 9092;
+/** The inter-broker listener on Kubernetes (mutual TLS, brokers only). */
+export const BROKER_REPLICATION_PORT = 9093;
 /** The EXTERNAL listener (clients outside the Kubernetes cluster, through per-broker load balancers). */
 export const BROKER_EXTERNAL_PORT = 9094;
 /**

@@ -9,7 +9,8 @@ import { createKafkaClient } from '../services/common/kafka-client';
 import { loadEnvironment } from '../config';
 import { EXTERNAL_NODE_PORTS } from '../contracts/kafka-settings';
 import { TOPIC_NAMES } from '../contracts/topics';
-import { Kubectl, eventually, localKubernetes } from '../local/kubernetes';
+import { DEMO_COLLECTOR_GROUP_PREFIX } from '../contracts/kafka-security';
+import { Kubectl, eventually, kubernetesClientSecurity, localKubernetes } from '../local/kubernetes';
 import { OutputCollector } from './collector';
 import { sleep } from './instances';
 import { dataFilePath, readFlightLines, replay } from './replay';
@@ -128,17 +129,23 @@ export async function runOnKubernetes(
   await waitForReplicas(1);
   if (abort.aborted) return;
 
-  // The Kubernetes stack is not secured yet (constructs/): plaintext, no security settings.
-  const kafka = createKafkaClient({ clientId: `airline-demo-${runId}`, brokers: [bootstrap], logLevel: logLevel.ERROR });
-  const collector = new OutputCollector(kafka, {
+  // Replay and collector each as their own principal, with the credentials the stack made in the cluster.
+  const client = async (role: 'demoReplay' | 'demoCollector') =>
+    createKafkaClient({
+      clientId: `airline-demo-${runId}`,
+      brokers: [bootstrap],
+      logLevel: logLevel.ERROR,
+      security: await kubernetesClientSecurity(kubectl, namespace, role),
+    });
+  const collector = new OutputCollector(await client('demoCollector'), {
     outputTopic: TOPIC_NAMES.output,
     deadLetterTopic: TOPIC_NAMES.deadLetter,
-    groupId: `airline-demo-collector-${runId}`,
+    groupId: `${DEMO_COLLECTOR_GROUP_PREFIX}-${runId}`,
     keyPrefix: `${runId}-`,
   });
   cleanups.push(() => collector.stop());
   await collector.start();
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer: Producer = (await client('demoReplay')).producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   cleanups.push(() => producer.disconnect());
   await producer.connect();
 

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { BROKER_PRINCIPAL, CLIENT_PRINCIPALS, CLUSTER_RESOURCE_NAME, type AclEntry, type ClientRole, type KafkaSecuritySettings } from '../contracts/kafka-security';
+import { BROKER_PRINCIPAL, CLIENT_PRINCIPALS, CLUSTER_RESOURCE_NAME, type AclEntry, type ClientRole, type KafkaSecuritySettings, zookeeperClientJaas, zookeeperServerJaas } from '../contracts/kafka-security';
 import { loadScramSecurity, type KafkaSecurity } from '../services/common/kafka-client';
 
 const run = promisify(execFile);
@@ -23,9 +23,6 @@ export type LocalPrincipalRole = ClientRole | 'localOperator';
 export const LOCAL_OPERATOR_ACLS: readonly AclEntry[] = (['TOPIC', 'GROUP', 'TRANSACTIONAL_ID'] as const)
   .map((resourceType): AclEntry => ({ principal: `User:${LOCAL_OPERATOR_PRINCIPAL}`, resourceType, patternType: 'LITERAL', name: '*', operation: 'ALL' }))
   .concat([{ principal: `User:${LOCAL_OPERATOR_PRINCIPAL}`, resourceType: 'CLUSTER', patternType: 'LITERAL', name: CLUSTER_RESOURCE_NAME, operation: 'ALL' }]);
-
-/** The ZooKeeper (SASL DIGEST-MD5) user the brokers and the SCRAM set-up log in as. */
-const ZOOKEEPER_USER = 'kafka';
 
 /** Paths of the secrets, as the state file records them. */
 export interface ClusterSecurityFiles {
@@ -121,9 +118,9 @@ export async function createClusterSecurity(
 
   const zookeeperPassword = newPassword();
   const zookeeperJaasFile = path.join(dir, 'zookeeper-jaas.conf');
-  writeSecret(zookeeperJaasFile, `Server {\n  org.apache.zookeeper.server.auth.DigestLoginModule required\n  user_${ZOOKEEPER_USER}="${zookeeperPassword}";\n};\n`);
+  writeSecret(zookeeperJaasFile, zookeeperServerJaas(zookeeperPassword));
   const brokerJaasFile = path.join(dir, 'broker-jaas.conf');
-  writeSecret(brokerJaasFile, `Client {\n  org.apache.zookeeper.server.auth.DigestLoginModule required\n  username="${ZOOKEEPER_USER}"\n  password="${zookeeperPassword}";\n};\n`);
+  writeSecret(brokerJaasFile, zookeeperClientJaas(zookeeperPassword));
   return { dir, caFile: ca.cert, brokerKeyStores, brokerCertificates, principals, zookeeperJaasFile, brokerJaasFile };
 }
 

@@ -17,7 +17,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ConfigResourceTypes, ResourcePatternTypes, logLevel, type Admin } from 'kafkajs';
-import { KAFKA_ACLS, KAFKA_SASL_MECHANISM, KAFKA_SECURITY_VARIABLES, SUPER_USERS, type AclEntry, type ClientRole } from '../contracts/kafka-security';
+import { KAFKA_ACLS, KAFKA_SECURITY_VARIABLES, ZOOKEEPER_SASL_SETTINGS, securedBrokerSettings, type AclEntry, type ClientRole } from '../contracts/kafka-security';
 import { createLogger, type Logger } from '../contracts/logging';
 import { createKafkaClient, type KafkaSecurity } from '../services/common/kafka-client';
 import {
@@ -175,11 +175,7 @@ function zookeeperConfig(state: ClusterState, zk: ZooKeeperAddress): string {
     dataDir: path.join(state.runtimeDir, `zookeeper-${zk.id}`, 'data'),
     clientPort: String(zk.clientPort),
     clientPortAddress: zk.host,
-    // Only SASL-authenticated sessions (the brokers, the SCRAM set-up) are served.
-    'authProvider.1': 'org.apache.zookeeper.server.auth.SASLAuthenticationProvider',
-    requireClientAuthScheme: 'sasl',
-    'enforce.auth.enabled': 'true',
-    'enforce.auth.schemes': 'sasl',
+    ...ZOOKEEPER_SASL_SETTINGS,
     ...servers,
   });
 }
@@ -193,20 +189,12 @@ function brokerConfig(state: ClusterState, broker: BrokerAddress): string {
     listeners,
     'advertised.listeners': listeners,
     'listener.security.protocol.map': 'CLIENT:SASL_SSL,INTERNAL:SSL',
-    'inter.broker.listener.name': 'INTERNAL',
-    'sasl.enabled.mechanisms': KAFKA_SASL_MECHANISM,
-    'listener.name.client.scram-sha-512.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
-    // Brokers prove who they are to each other with their certificate; the CN is the broker principal.
-    'listener.name.internal.ssl.client.auth': 'required',
-    'ssl.principal.mapping.rules': 'RULE:^CN=([^,]+)$/$1/,DEFAULT',
-    'ssl.keystore.type': 'PEM',
-    'ssl.keystore.location': security.brokerKeyStores[String(broker.id)],
-    'ssl.truststore.type': 'PEM',
-    'ssl.truststore.location': security.caFile,
-    'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer',
-    'allow.everyone.if.no.acl.found': 'false',
-    'super.users': SUPER_USERS.join(';'),
-    'zookeeper.set.acl': 'true',
+    ...securedBrokerSettings({
+      scram: ['CLIENT'],
+      interBroker: 'INTERNAL',
+      keyStoreFile: security.brokerKeyStores[String(broker.id)],
+      trustStoreFile: security.caFile,
+    }),
     'log.dirs': path.join(state.runtimeDir, `broker-${broker.id}`, 'data'),
     'zookeeper.connect': state.zookeepers.map((zk) => `${zk.host}:${zk.clientPort}`).join(','),
     ...BROKER_DEFAULTS,

@@ -3,6 +3,8 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
+import { CLIENT_PRINCIPALS, KUBERNETES_SECRETS, kubernetesUserSecretName, type ClientRole } from '../contracts/kafka-security';
+import type { ScramSecurity } from '../services/common/kafka-client';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -133,4 +135,23 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
+}
+
+/**
+ * A client role's credentials on a deployed streaming stack, read from the Secrets the stack made in the cluster
+ * (KafkaClusterCredentials): for clients on this machine (the demo, the tests), kept in memory only.
+ */
+export async function kubernetesClientSecurity(kubectl: Kubectl, namespace: string, role: ClientRole): Promise<ScramSecurity> {
+  const secretValue = async (secret: string, key: string) => {
+    const encoded = await kubectl.ok(['-n', namespace, 'get', 'secret', secret, '-o', `jsonpath={.data.${key.replace(/\./g, '\\.')}}`]);
+    if (!encoded.trim()) throw new Error(`Secret ${secret} in namespace ${namespace} has no ${key}: is the streaming stack deployed?`);
+    return Buffer.from(encoded.trim(), 'base64').toString('utf8');
+  };
+  const k = KUBERNETES_SECRETS.keys;
+  return {
+    kind: 'scram',
+    username: CLIENT_PRINCIPALS[role],
+    password: (await secretValue(kubernetesUserSecretName(role), k.password)).trim(),
+    caPem: await secretValue(KUBERNETES_SECRETS.clusterCaCertificate, k.caCertificate),
+  };
 }

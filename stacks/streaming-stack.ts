@@ -7,8 +7,10 @@ import { TOPIC_NAMES } from '../contracts/topics';
 import { ClusterConnection } from '../constructs/k8s/cluster-connection';
 import { AppNamespace } from '../constructs/k8s/namespace';
 import { NetworkPolicies } from '../constructs/k8s/network-policies';
-import { BootstrapVip } from '../constructs/kafka/bootstrap-vip';
-import { KafkaExternalDns, externalBrokerHostTemplate } from '../constructs/kafka/external-dns';
+import { BOOTSTRAP_VIP_DEFAULTS, BootstrapVip, bootstrapServiceDnsNames } from '../constructs/kafka/bootstrap-vip';
+import { KafkaClusterCredentials } from '../constructs/kafka/cluster-credentials';
+import { KafkaAccess } from '../constructs/kafka/kafka-access';
+import { KafkaExternalDns, externalBootstrapHostname, externalBrokerHostTemplate } from '../constructs/kafka/external-dns';
 import { KafkaCluster } from '../constructs/kafka/kafka-cluster';
 import { KafkaTopics } from '../constructs/kafka/kafka-topics';
 import { EncryptedGp3StorageClass } from '../constructs/kafka/storage-class';
@@ -34,6 +36,8 @@ export class StreamingStack extends TerraformStack {
   readonly strictPlacement: boolean;
   /** `retain` in production: the data volumes outlive the StatefulSets and the stack. */
   readonly volumeRetention: VolumeRetention;
+  readonly credentials: KafkaClusterCredentials;
+  readonly access: KafkaAccess;
   readonly zookeeper: ZooKeeperEnsemble;
   readonly kafka: KafkaCluster;
   readonly bootstrap: BootstrapVip;
@@ -74,7 +78,16 @@ export class StreamingStack extends TerraformStack {
       }).storageClassName
       : undefined;
 
+    // Credentials are made in the cluster, before anything that uses them (no secret passes through Terraform).
+    this.credentials = new KafkaClusterCredentials(this, 'credentials', {
+      namespace: this.namespace,
+      nodeRuntimeImage: streaming.nodeRuntimeImage,
+      labels,
+    });
+
     this.zookeeper = new ZooKeeperEnsemble(this, 'zookeeper', {
+      saslSecretName: this.credentials.zookeeperSaslSecretName,
+      dependsOn: [this.credentials.job],
       namespace: this.namespace,
       replicas: streaming.zookeeper.replicas,
       image: streaming.zookeeper.image,
@@ -104,7 +117,24 @@ export class StreamingStack extends TerraformStack {
         : nodePortAccess
           ? { kind: 'nodePort' }
           : undefined,
+      security: {
+        caSecretName: this.credentials.caSecretName,
+        zookeeperSaslSecretName: this.credentials.zookeeperSaslSecretName,
+        extraDnsNames: [
+          ...bootstrapServiceDnsNames(BOOTSTRAP_VIP_DEFAULTS.name, this.namespace),
+          ...(external ? [externalBootstrapHostname(external.domain)] : []),
+        ],
+      },
       dependsOn: [this.zookeeper.statefulSet],
+    });
+
+    // SCRAM credentials and ACLs in ZooKeeper before any client connects.
+    this.access = new KafkaAccess(this, 'access', {
+      namespace: this.namespace,
+      image: streaming.kafka.image,
+      zookeeperConnect: this.zookeeper.connectString,
+      zookeeperSaslSecretName: this.credentials.zookeeperSaslSecretName,
+      dependsOn: [this.credentials.job, this.zookeeper.statefulSet],
     });
 
     this.bootstrap = new BootstrapVip(this, 'bootstrap', {
@@ -136,7 +166,8 @@ export class StreamingStack extends TerraformStack {
       topics: streaming.topics,
       expectedBrokers: this.kafka.brokerCount,
       nodeRuntimeImage: streaming.nodeRuntimeImage,
-      dependsOn: [this.kafka.statefulSet, this.bootstrap.service],
+      credentials: this.credentials.clientMount('topicsProvisioner'),
+      dependsOn: [this.kafka.statefulSet, this.bootstrap.service, this.access.job],
     });
 
     // ---- prediction service ----
@@ -153,6 +184,7 @@ export class StreamingStack extends TerraformStack {
       topics: TOPIC_NAMES,
       strictPlacement: this.strictPlacement,
       labels,
+      credentials: this.credentials.clientMount('predictor'),
       dependsOn: [this.topics.job],
     });
 
@@ -162,6 +194,8 @@ export class StreamingStack extends TerraformStack {
       brokerPodLabels: this.kafka.podLabels,
       predictorPodLabels: this.prediction.matchLabels,
       topicsJobPodLabels: this.topics.podLabels,
+      accessJobPodLabels: this.access.podLabels,
+      replicationPort: this.kafka.replicationPort,
       monitoringNamespace: streaming.monitoringNamespace,
       ports: { broker: this.kafka.internalPort },
       externalPort: this.kafka.externalPort,

@@ -30,6 +30,10 @@ export interface NetworkPoliciesProps {
   readonly predictorPodLabels: Record<string, string>;
   /** KafkaTopics.podLabels */
   readonly topicsJobPodLabels: Record<string, string>;
+  /** KafkaAccess.podLabels: the Job that writes credentials and ACLs to ZooKeeper (client port only). */
+  readonly accessJobPodLabels?: Record<string, string>;
+  /** The brokers' mutual-TLS inter-broker listener (KafkaCluster.replicationPort): brokers only. */
+  readonly replicationPort?: number;
   /** Namespace whose pods may scrape the predictors' /metrics (matched by its kubernetes.io/metadata.name label). */
   readonly monitoringNamespace: string;
   readonly ports?: Partial<NetworkPolicyPorts>;
@@ -96,12 +100,18 @@ export function networkPolicyRules(props: NetworkPoliciesProps): PolicyRule[] {
     {
       name: d.names.zookeeper,
       podLabels: props.zookeeperPodLabels,
-      ingress: [{ from: [zookeeper, brokers], ports: [ports.zookeeperClient, ports.zookeeperPeer, ports.zookeeperElection] }],
+      ingress: [
+        { from: [zookeeper, brokers], ports: [ports.zookeeperClient, ports.zookeeperPeer, ports.zookeeperElection] },
+        ...(props.accessJobPodLabels ? [{ from: [{ podLabels: props.accessJobPodLabels }], ports: [ports.zookeeperClient] }] : []),
+      ],
     },
     {
       name: d.names.broker,
       podLabels: props.brokerPodLabels,
-      ingress: [{ from: [brokers, { podLabels: props.predictorPodLabels }, { podLabels: props.topicsJobPodLabels }], ports: [ports.broker] }],
+      ingress: [
+        { from: [brokers, { podLabels: props.predictorPodLabels }, { podLabels: props.topicsJobPodLabels }], ports: [ports.broker] },
+        ...(props.replicationPort !== undefined ? [{ from: [brokers], ports: [props.replicationPort] }] : []),
+      ],
     },
   ];
   if (props.externalPort !== undefined) {
@@ -122,6 +132,7 @@ function validate(props: NetworkPoliciesProps): void {
     brokerPodLabels: props.brokerPodLabels,
     predictorPodLabels: props.predictorPodLabels,
     topicsJobPodLabels: props.topicsJobPodLabels,
+    ...(props.accessJobPodLabels ? { accessJobPodLabels: props.accessJobPodLabels } : {}),
   };
   for (const [field, labels] of Object.entries(selectors)) {
     // An empty selector in a rule would admit every pod of the namespace.

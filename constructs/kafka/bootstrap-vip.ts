@@ -41,6 +41,11 @@ export interface BootstrapVipProps {
 
 export const BOOTSTRAP_VIP_DEFAULTS = { name: 'kafka-bootstrap', clusterDomain: 'cluster.local' } as const;
 
+/** Every name an in-cluster client may use for the bootstrap Service (the brokers' certificates hold them). */
+export function bootstrapServiceDnsNames(serviceName: string, namespace: string, clusterDomain: string = BOOTSTRAP_VIP_DEFAULTS.clusterDomain): string[] {
+  return [serviceName, `${serviceName}.${namespace}`, `${serviceName}.${namespace}.svc`, `${serviceName}.${namespace}.svc.${clusterDomain}`];
+}
+
 /**
  * Annotations for the AWS cloud controller: an internal Network Load Balancer. Source ranges are enforced on the
  * nodes' security group from loadBalancerSourceRanges.

@@ -22,6 +22,11 @@ export function externalBrokerHostTemplate(domain: string): string {
   return `broker-{id}.${domain}`;
 }
 
+/** The external bootstrap name (a CNAME to the bootstrap load balancer). */
+export function externalBootstrapHostname(domain: string): string {
+  return `bootstrap.${domain}`;
+}
+
 /**
  * Static names for external Kafka clients in a private hosted zone of the cluster's VPC: `bootstrap.<domain>` and
  * `broker-<id>.<domain>` (CNAMEs to the NLBs). Brokers advertise these names, so clients keep working when a load
@@ -46,7 +51,7 @@ export class KafkaExternalDns extends Construct {
       forceDestroy: true,
     });
     this.zoneId = zone.zoneId;
-    this.bootstrapName = `bootstrap.${props.domain}`;
+    this.bootstrapName = externalBootstrapHostname(props.domain);
     this.brokerNames = props.brokerTargets.map((_, brokerId) =>
       externalBrokerHostTemplate(props.domain).replace('{id}', String(brokerId)),
     );

@@ -3,7 +3,11 @@ import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
-import { StatefulSetV1, type StatefulSetV1SpecTemplateSpecContainerEnv } from '@cdktf/provider-kubernetes/lib/stateful-set-v1';
+import {
+  StatefulSetV1,
+  type StatefulSetV1SpecTemplateSpecContainerEnv,
+  type StatefulSetV1SpecTemplateSpecVolume,
+} from '@cdktf/provider-kubernetes/lib/stateful-set-v1';
 import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
 import { DEFAULTS, PROJECT } from '../../config/schema';
 import { BOUNDS, assertWithin } from '../../contracts/bounds';
@@ -12,11 +16,14 @@ import {
   BROKER_DEFAULTS,
   BROKER_EXTERNAL_PORT,
   BROKER_PORT,
+  BROKER_REPLICATION_PORT,
   EXTERNAL_NODE_PORTS,
   CLUSTER_OWNED_BROKER_KEYS,
   isClusterOwnedBrokerKey,
   renderProperties,
 } from '../../contracts/kafka-settings';
+import { KUBERNETES_SECRETS, securedBrokerSettings } from '../../contracts/kafka-security';
+import { NodeAppBundle } from '../k8s/node-app-bundle';
 import { podPlacement } from '../k8s/placement';
 import { nonRootPodSecurityContext, restrictedContainerSecurityContext, WRITABLE_TMP } from '../k8s/security';
 import { escapeTerraformTemplate } from '../k8s/terraform-escape';
@@ -69,6 +76,22 @@ export interface KafkaClusterProps {
   readonly name?: string;
   /** Resources the brokers wait for (the ZooKeeper StatefulSet: brokers exit when ZooKeeper is unreachable). */
   readonly dependsOn?: ITerraformDependable[];
+  /**
+   * TLS on every listener, SCRAM-SHA-512 for clients, mutual TLS between brokers, ACLs, SASL to ZooKeeper
+   * (contracts/kafka-security.ts securedBrokerSettings). Undefined: plaintext, for tests of the construct alone.
+   */
+  readonly security?: KafkaClusterSecurityProps;
+}
+
+export interface KafkaClusterSecurityProps {
+  /** The Secret with the cluster CA and its key (KafkaClusterCredentials.caSecretName). */
+  readonly caSecretName: string;
+  /** The Secret with ZooKeeper's client JAAS file (KafkaClusterCredentials.zookeeperSaslSecretName). */
+  readonly zookeeperSaslSecretName: string;
+  /** Names clients reach the brokers by besides each broker's own (the bootstrap Service's names). */
+  readonly extraDnsNames?: readonly string[];
+  /** Validity of the broker certificates, issued at every pod start. */
+  readonly certificateValidDays?: number;
 }
 
 export const KAFKA_CLUSTER_DEFAULTS = {
@@ -91,11 +114,17 @@ export const KAFKA_CLUSTER_DEFAULTS = {
   memoryPerHeap: 2,
   /** Brokers finish in-flight requests and hand over leadership before they stop. */
   terminationGracePeriodSeconds: 120,
+  replicationPort: BROKER_REPLICATION_PORT,
+  /** A pod restart renews its certificate; a month covers brokers that run that long without one. */
+  certificateValidDays: 30,
 } as const;
 
 const CONFIG_DIR = '/opt/airline/config';
 const RUN_DIR = '/opt/airline/run';
 const DATA_DIR = '/var/lib/kafka/data';
+const TLS_DIR = '/var/run/airline/tls';
+const CA_DIR = '/var/run/airline/cluster-ca';
+const ZOOKEEPER_SASL_DIR = '/var/run/airline/zookeeper-sasl';
 
 /** The start script: per-broker settings (id, rack, advertised names) from the pod, then the broker. */
 export const START_BROKER_SCRIPT = `#!/bin/bash
@@ -110,6 +139,7 @@ rm -f "$config"
 cp "$BASE_CONFIG" "$config"
 chmod u+w "$config"
 advertised="INTERNAL://\${HOSTNAME}.\${HEADLESS_DOMAIN}:\${INTERNAL_PORT}"
+if [ -n "\${REPLICATION_PORT:-}" ]; then advertised="\${advertised},REPLICATION://\${HOSTNAME}.\${HEADLESS_DOMAIN}:\${REPLICATION_PORT}"; fi
 if [ -n "\${EXTERNAL_HOST_TEMPLATE:-}" ]; then
   # Per-broker NodePorts: the advertised port is the first one plus the ordinal; load balancers keep the listener's.
   external_port="\${EXTERNAL_PORT}"
@@ -139,14 +169,19 @@ log4j.logger.state.change.logger=INFO
 
 /**
  * Readiness: the broker answers on its own listener AND its id is in the cluster metadata it serves, which happens
- * only after it registered in ZooKeeper and the controller announced it.
+ * only after it registered in ZooKeeper and the controller announced it. Secured, the check speaks mutual TLS as the
+ * broker itself on the inter-broker listener, by the pod's own name (which its certificate holds).
  */
 export const BROKER_READY_SCRIPT = `#!/bin/bash
 set -u
 ordinal="\${HOSTNAME##*-}"
+if [ -n "\${PROBE_CONFIG:-}" ]; then
+  target=(--bootstrap-server "\${HOSTNAME}.\${HEADLESS_DOMAIN}:\${REPLICATION_PORT}" --command-config "$PROBE_CONFIG")
+else
+  target=(--bootstrap-server "localhost:\${INTERNAL_PORT}")
+fi
 # Only this broker's line matters; the tool's exit status also reflects other brokers, so it is ignored.
-output="$(java -Xmx96m -Xms32m -cp "$KAFKA_HOME/libs/*" kafka.admin.BrokerApiVersionsCommand \\
-  --bootstrap-server "localhost:\${INTERNAL_PORT}" 2>/dev/null || true)"
+output="$(java -Xmx96m -Xms32m -cp "$KAFKA_HOME/libs/*" kafka.admin.BrokerApiVersionsCommand "\${target[@]}" 2>/dev/null || true)"
 grep -q "(id: \${ordinal} rack: " <<<"$output"
 `;
 
@@ -199,6 +234,12 @@ export class KafkaCluster extends Construct {
   readonly statefulSet: StatefulSetV1;
   readonly podDisruptionBudget: PodDisruptionBudgetV1;
   readonly rackAwareness: BrokerRackAwareness;
+  /** Whether the brokers run with TLS, SCRAM, ACLs and ZooKeeper SASL (props.security). */
+  readonly secured: boolean;
+  /** The mutual-TLS inter-broker listener's port, when secured. */
+  readonly replicationPort?: number;
+  /** The init container program that issues each broker's certificate, when secured. */
+  readonly certificateBundle?: NodeAppBundle;
 
   constructor(scope: Construct, id: string, props: KafkaClusterProps) {
     super(scope, id);
@@ -225,11 +266,19 @@ export class KafkaCluster extends Construct {
     this.podNames = Array.from({ length: brokers }, (_, ordinal) => `${name}-${ordinal}`);
     this.brokerAddresses = this.podNames.map((pod) => `${pod}.${headlessDomain}:${this.internalPort}`);
 
+    const security = props.security;
+    this.secured = security !== undefined;
+    this.replicationPort = security ? d.replicationPort : undefined;
+    const clientProtocol = security ? 'SASL_SSL' : 'PLAINTEXT';
     const listeners = [`INTERNAL://:${this.internalPort}`];
-    const protocols = ['INTERNAL:PLAINTEXT'];
+    const protocols = [`INTERNAL:${clientProtocol}`];
+    if (this.replicationPort !== undefined) {
+      listeners.push(`REPLICATION://:${this.replicationPort}`);
+      protocols.push('REPLICATION:SSL');
+    }
     if (this.externalPort !== undefined) {
       listeners.push(`EXTERNAL://:${this.externalPort}`);
-      protocols.push('EXTERNAL:PLAINTEXT');
+      protocols.push(`EXTERNAL:${clientProtocol}`);
     }
     this.serverProperties = renderProperties({
       ...BROKER_DEFAULTS,
@@ -239,10 +288,27 @@ export class KafkaCluster extends Construct {
       listeners: listeners.join(','),
       'listener.security.protocol.map': protocols.join(','),
       'inter.broker.listener.name': 'INTERNAL',
+      ...(security
+        ? securedBrokerSettings({
+          scram: this.externalPort !== undefined ? ['INTERNAL', 'EXTERNAL'] : ['INTERNAL'],
+          interBroker: 'REPLICATION',
+          keyStoreFile: `${TLS_DIR}/keystore.pem`,
+          trustStoreFile: `${TLS_DIR}/truststore.pem`,
+        })
+        : {}),
       'log.dirs': `${DATA_DIR}/logs`,
+    });
+    // The readiness check's client settings: the broker's own certificate on the inter-broker listener.
+    const probeProperties = renderProperties({
+      'security.protocol': 'SSL',
+      'ssl.keystore.type': 'PEM',
+      'ssl.keystore.location': `${TLS_DIR}/keystore.pem`,
+      'ssl.truststore.type': 'PEM',
+      'ssl.truststore.location': `${TLS_DIR}/truststore.pem`,
     });
     const configHash = createHash('sha256')
       .update(this.serverProperties)
+      .update(JSON.stringify(security ?? {}))
       .update(START_BROKER_SCRIPT)
       .update(BROKER_READY_SCRIPT)
       .digest('hex')
@@ -255,6 +321,7 @@ export class KafkaCluster extends Construct {
         'start-broker.sh': escapeTerraformTemplate(START_BROKER_SCRIPT),
         'broker-ready.sh': escapeTerraformTemplate(BROKER_READY_SCRIPT),
         'log4j.properties': BROKER_LOG4J_PROPERTIES,
+        ...(security ? { 'probe.properties': probeProperties } : {}),
       },
     });
 
@@ -265,7 +332,10 @@ export class KafkaCluster extends Construct {
         // Brokers resolve each other (and the controller reaches them) before they are ready.
         publishNotReadyAddresses: true,
         selector: this.podLabels,
-        port: [{ name: 'internal', port: this.internalPort, targetPort: 'internal' }],
+        port: [
+          { name: 'internal', port: this.internalPort, targetPort: 'internal' },
+          ...(this.replicationPort !== undefined ? [{ name: 'replication', port: this.replicationPort, targetPort: 'replication' }] : []),
+        ],
       },
     });
 
@@ -291,6 +361,59 @@ export class KafkaCluster extends Construct {
       { name: 'FALLBACK_RACK', value: this.rackAwareness.fallbackRack },
     ];
     const ports = [{ name: 'internal', containerPort: this.internalPort }];
+    const initContainers = [this.rackAwareness.initContainer];
+    const securityVolumes: StatefulSetV1SpecTemplateSpecVolume[] = [];
+    const securityMounts: Array<{ name: string; mountPath: string; readOnly?: boolean }> = [];
+    if (security && this.replicationPort !== undefined) {
+      env.push(
+        { name: 'REPLICATION_PORT', value: String(this.replicationPort) },
+        { name: 'PROBE_CONFIG', value: `${CONFIG_DIR}/probe.properties` },
+        // Brokers log in to ZooKeeper with SASL (the JAAS file's Client section).
+        { name: 'KAFKA_JVM_OPTS', value: `-Djava.security.auth.login.config=${ZOOKEEPER_SASL_DIR}/${KUBERNETES_SECRETS.keys.zookeeperClientJaas}` },
+      );
+      ports.push({ name: 'replication', containerPort: this.replicationPort });
+      this.certificateBundle = new NodeAppBundle(this, 'broker-certificate', {
+        entry: 'constructs/kafka/runtime/broker-certificate.ts',
+        name: 'broker-certificate',
+        namespace: props.namespace,
+        labels,
+        image: props.nodeRuntimeImage,
+      });
+      const nodePort = props.externalListener?.kind === 'nodePort';
+      const externalHost = props.externalListener && props.externalListener.kind !== 'nodePort' ? [props.externalListener.hostTemplate] : [];
+      initContainers.push({
+        name: 'broker-certificate',
+        image: this.certificateBundle.image,
+        command: this.certificateBundle.command,
+        env: [
+          { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+          { name: 'HEADLESS_DOMAIN', value: headlessDomain },
+          { name: 'EXTRA_DNS_NAMES', value: [...(security.extraDnsNames ?? []), ...externalHost].join(',') },
+          // Node-port clients reach a broker, and the bootstrap, at any node's address.
+          { name: 'INCLUDE_NODE_ADDRESSES', value: String(nodePort) },
+          { name: 'CA_DIR', value: CA_DIR },
+          { name: 'OUTPUT_DIR', value: TLS_DIR },
+          { name: 'VALID_DAYS', value: String(security.certificateValidDays ?? d.certificateValidDays) },
+          { name: 'SERVICE_ACCOUNT_DIR', value: this.rackAwareness.tokenDir },
+        ],
+        volumeMount: [
+          this.certificateBundle.volumeMount,
+          { name: 'cluster-ca', mountPath: CA_DIR, readOnly: true },
+          { name: 'tls', mountPath: TLS_DIR },
+          ...(nodePort ? [this.rackAwareness.tokenVolumeMount] : []),
+        ],
+        resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
+        securityContext: restrictedContainerSecurityContext(),
+      });
+      securityVolumes.push(
+        this.certificateBundle.volume,
+        // The CA key reaches the issuing init container only; the broker container mounts the issued stores.
+        { name: 'cluster-ca', secret: { secretName: security.caSecretName, defaultMode: '0400' } },
+        { name: 'tls', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
+        { name: 'zookeeper-sasl', secret: { secretName: security.zookeeperSaslSecretName, defaultMode: '0400' } },
+      );
+      securityMounts.push({ name: 'tls', mountPath: TLS_DIR, readOnly: true }, { name: 'zookeeper-sasl', mountPath: ZOOKEEPER_SASL_DIR, readOnly: true });
+    }
     const external = props.externalListener;
     if (external?.kind === 'nodePort' && this.externalPort !== undefined) {
       env.push(
@@ -323,7 +446,7 @@ export class KafkaCluster extends Construct {
         template: {
           metadata: {
             labels,
-            annotations: { 'airline.io/config-hash': configHash, ...this.rackAwareness.podAnnotations },
+            annotations: { 'airline.io/config-hash': configHash, ...this.rackAwareness.podAnnotations, ...this.certificateBundle?.podAnnotations },
           },
           spec: {
             serviceAccountName: this.rackAwareness.serviceAccountName,
@@ -332,7 +455,7 @@ export class KafkaCluster extends Construct {
             terminationGracePeriodSeconds: d.terminationGracePeriodSeconds,
             affinity: placement.affinity,
             topologySpreadConstraint: placement.topologySpreadConstraint,
-            initContainer: [this.rackAwareness.initContainer],
+            initContainer: initContainers,
             container: [
               {
                 name: 'kafka',
@@ -370,6 +493,7 @@ export class KafkaCluster extends Construct {
                   { name: 'run', mountPath: RUN_DIR },
                   WRITABLE_TMP.volumeMount,
                   this.rackAwareness.brokerVolumeMount,
+                  ...securityMounts,
                 ],
               },
             ],
@@ -378,6 +502,7 @@ export class KafkaCluster extends Construct {
               { name: 'run', emptyDir: { sizeLimit: '16Mi' } },
               WRITABLE_TMP.volume,
               ...this.rackAwareness.volumes,
+              ...securityVolumes,
             ],
           },
         },

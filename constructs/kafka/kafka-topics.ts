@@ -6,6 +6,7 @@ import { PROJECT, type TopicSpec } from '../../config/schema';
 import { BOUNDS, assertWithin } from '../../contracts/bounds';
 import { settingError } from '../../contracts/config-error';
 import { PERMANENT_EXIT_CODES } from '../../contracts/topic-provisioner';
+import type { ClientCredentialsMount } from './cluster-credentials';
 import { NodeAppBundle } from '../k8s/node-app-bundle';
 import { nonRootPodSecurityContext, restrictedContainerSecurityContext } from '../k8s/security';
 
@@ -26,6 +27,8 @@ export interface KafkaTopicsProps {
   readonly activeDeadlineSeconds?: number;
   readonly ttlSecondsAfterFinished?: number;
   readonly name?: string;
+  /** The provisioner principal's credentials (KafkaClusterCredentials.clientMount('topicsProvisioner')). */
+  readonly credentials?: ClientCredentialsMount;
 }
 
 export const KAFKA_TOPICS_DEFAULTS = {
@@ -104,6 +107,7 @@ export class KafkaTopics extends Construct {
     this.specHash = createHash('sha256')
       .update(this.specJson)
       .update(`\n${props.bootstrap}\n${props.expectedBrokers}\n${timeoutMs}\n`)
+      .update(JSON.stringify(props.credentials ?? {}))
       .update(this.bundle.contentHash)
       .digest('hex')
       .slice(0, 16);
@@ -143,13 +147,14 @@ export class KafkaTopics extends Construct {
                   { name: 'TOPICS_SPEC', value: this.specJson },
                   { name: 'EXPECTED_BROKERS', value: String(props.expectedBrokers) },
                   { name: 'TIMEOUT_MS', value: String(timeoutMs) },
+                  ...(props.credentials?.env ?? []),
                 ],
                 resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
                 securityContext: restrictedContainerSecurityContext(),
-                volumeMount: [this.bundle.volumeMount],
+                volumeMount: [this.bundle.volumeMount, ...(props.credentials?.volumeMounts ?? [])],
               },
             ],
-            volume: [this.bundle.volume],
+            volume: [this.bundle.volume, ...(props.credentials?.volumes ?? [])],
           },
         },
       },

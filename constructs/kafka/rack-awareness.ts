@@ -29,7 +29,7 @@ const TOKEN_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 /**
  * Gives each broker its node's zone as `broker.rack`, so Kafka places a partition's 3 replicas in 3 zones.
  * An init container (the project's node-zone program on the Node image) reads the node's
- * topology.kubernetes.io/zone label through the API (RBAC: get nodes, nothing else) and writes it to a shared
+ * topology.kubernetes.io/zone label through the API (RBAC: get and list nodes, nothing else) and writes it to a shared
  * emptyDir; the broker start script reads `rackFile`. The API token is mounted into the init container only.
  */
 export class BrokerRackAwareness extends Construct {
@@ -44,6 +44,9 @@ export class BrokerRackAwareness extends Construct {
   readonly brokerVolumeMount = { name: 'rack', mountPath: RACK_DIR, readOnly: true };
   readonly podAnnotations: Record<string, string>;
   readonly bundle: NodeAppBundle;
+  /** Where a container that mounts `tokenVolumeMount` finds the node-reader token (the certificate issuer lists nodes). */
+  readonly tokenDir = TOKEN_DIR;
+  readonly tokenVolumeMount = { name: 'node-reader-token', mountPath: TOKEN_DIR, readOnly: true };
 
   constructor(scope: Construct, id: string, props: BrokerRackAwarenessProps) {
     super(scope, id);
@@ -62,7 +65,8 @@ export class BrokerRackAwareness extends Construct {
     const roleName = `${props.namespace}-${name}-node-reader`;
     const role = new ClusterRoleV1(this, 'node-reader', {
       metadata: { name: roleName, labels },
-      rule: [{ apiGroups: [''], resources: ['nodes'], verbs: ['get'] }],
+      // list: the broker certificate issuer names every node's address for node-port clients.
+      rule: [{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list'] }],
     });
     new ClusterRoleBindingV1(this, 'node-reader-binding', {
       metadata: { name: roleName, labels },
@@ -110,7 +114,7 @@ export class BrokerRackAwareness extends Construct {
       volumeMount: [
         this.bundle.volumeMount,
         { name: 'rack', mountPath: RACK_DIR },
-        { name: 'node-reader-token', mountPath: TOKEN_DIR, readOnly: true },
+        this.tokenVolumeMount,
       ],
       resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
       securityContext: restrictedContainerSecurityContext(),

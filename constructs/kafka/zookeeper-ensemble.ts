@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
+import type { ITerraformDependable } from 'cdktf';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { StatefulSetV1 } from '@cdktf/provider-kubernetes/lib/stateful-set-v1';
@@ -14,6 +15,7 @@ import {
   ZOOKEEPER_PEER_PORT,
   renderProperties,
 } from '../../contracts/kafka-settings';
+import { KUBERNETES_SECRETS, ZOOKEEPER_SASL_SETTINGS } from '../../contracts/kafka-security';
 import { podPlacement } from '../k8s/placement';
 import { escapeTerraformTemplate } from '../k8s/terraform-escape';
 import { nonRootPodSecurityContext, restrictedContainerSecurityContext, WRITABLE_TMP } from '../k8s/security';
@@ -33,6 +35,13 @@ export interface ZooKeeperEnsembleProps {
   readonly strictPlacement?: boolean;
   readonly clusterDomain?: string;
   readonly name?: string;
+  /**
+   * A Secret with the server JAAS file (KafkaClusterCredentials.zookeeperSaslSecretName): only SASL-authenticated
+   * clients are served. Undefined: no authentication (tests of the ensemble alone).
+   */
+  readonly saslSecretName?: string;
+  /** Resources the servers wait for (the Job that makes the SASL Secret). */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 export const ZOOKEEPER_ENSEMBLE_DEFAULTS = {
@@ -56,6 +65,7 @@ const CONFIG_DIR = '/conf';
 const DATA_DIR = '/data';
 /** The official image's ZOO_LOG_DIR. */
 const ZOOKEEPER_LOG_DIR = '/logs';
+const SASL_DIR = '/var/run/airline/zookeeper-sasl';
 
 /**
  * A ZooKeeper ensemble as a StatefulSet on the official `zookeeper` image: zoo.cfg from a ConfigMap (the image's
@@ -108,6 +118,7 @@ export class ZooKeeperEnsemble extends Construct {
       // Peers resolve each other's names to pod IPs; listen on all interfaces so elections work behind Services.
       quorumListenOnAllIPs: 'true',
       standaloneEnabled: replicas === 1 ? 'true' : 'false',
+      ...(props.saslSecretName ? ZOOKEEPER_SASL_SETTINGS : {}),
       ...Object.fromEntries(
         serverHosts.map((host, ordinal) => [
           `server.${ordinal + 1}`,
@@ -115,7 +126,7 @@ export class ZooKeeperEnsemble extends Construct {
         ]),
       ),
     });
-    const configHash = createHash('sha256').update(this.zooCfg).digest('hex').slice(0, 16);
+    const configHash = createHash('sha256').update(this.zooCfg).update(props.saslSecretName ?? '').digest('hex').slice(0, 16);
 
     const config = new ConfigMapV1(this, 'config', {
       metadata: { name: `${name}-config`, namespace: props.namespace, labels },
@@ -154,6 +165,7 @@ export class ZooKeeperEnsemble extends Construct {
     ];
 
     this.statefulSet = new StatefulSetV1(this, 'statefulset', {
+      dependsOn: props.dependsOn,
       metadata: { name, namespace: props.namespace, labels },
       spec: {
         serviceName: headless.metadata.name,
@@ -185,6 +197,9 @@ export class ZooKeeperEnsemble extends Construct {
                   ),
                 ],
                 env: [
+                  ...(props.saslSecretName
+                    ? [{ name: 'SERVER_JVMFLAGS', value: `-Djava.security.auth.login.config=${SASL_DIR}/${KUBERNETES_SECRETS.keys.zookeeperServerJaas}` }]
+                    : []),
                   { name: 'ZK_SERVER_HEAP', value: String(heapMb) },
                   { name: 'ZOO_DATA_DIR', value: `${DATA_DIR}/snapshots` },
                   { name: 'ZOO_DATA_LOG_DIR', value: `${DATA_DIR}/txlog` },
@@ -220,6 +235,7 @@ export class ZooKeeperEnsemble extends Construct {
                   WRITABLE_TMP.volumeMount,
                   // ZOO_LOG_DIR of the image: zkServer.sh creates it; logs themselves go to the console.
                   { name: 'logs', mountPath: ZOOKEEPER_LOG_DIR },
+                  ...(props.saslSecretName ? [{ name: 'sasl', mountPath: SASL_DIR, readOnly: true }] : []),
                 ],
               },
             ],
@@ -227,6 +243,7 @@ export class ZooKeeperEnsemble extends Construct {
               { name: 'config', configMap: { name: config.metadata.name, defaultMode: '0444' } },
               WRITABLE_TMP.volume,
               { name: 'logs', emptyDir: { sizeLimit: '64Mi' } },
+              ...(props.saslSecretName ? [{ name: 'sasl', secret: { secretName: props.saslSecretName, defaultMode: '0400' } }] : []),
             ],
           },
         },

@@ -20,6 +20,7 @@ import {
 } from '../../contracts/predictor-env';
 import { PREDICTOR_GROUP_ID, TOPIC_NAMES, type TopicsByRole } from '../../contracts/topics';
 import { suppressCheckovCheck } from '../checkov';
+import type { ClientCredentialsMount } from '../kafka/cluster-credentials';
 import { CONFIG_MAP_MAX_BYTES, NodeAppBundle } from '../k8s/node-app-bundle';
 import { HOSTNAME_TOPOLOGY_KEY, ZONE_TOPOLOGY_KEY, podPlacement } from '../k8s/placement';
 import { nonRootPodSecurityContext, restrictedContainerSecurityContext } from '../k8s/security';
@@ -58,6 +59,8 @@ export interface PredictionServiceProps {
   readonly labels?: Record<string, string>;
   /** Created first, e.g. the topics Job. */
   readonly dependsOn?: ITerraformDependable[];
+  /** The predictor principal's credentials (KafkaClusterCredentials.clientMount('predictor')); undefined: plaintext. */
+  readonly credentials?: ClientCredentialsMount;
 }
 
 /** Every default of the construct, in one place. */
@@ -144,10 +147,11 @@ export class PredictionService extends Construct {
       });
     }
     const modelVolume = { name: 'model', configMap: { name: this.modelConfigMap.metadata.name, defaultMode: '0444' } };
-    const volumes = [modelVolume, ...(this.bundle ? [this.bundle.volume] : [])];
+    const volumes = [modelVolume, ...(this.bundle ? [this.bundle.volume] : []), ...(props.credentials?.volumes ?? [])];
     const volumeMounts = [
       { name: 'model', mountPath: d.modelMountPath, readOnly: true },
       ...(this.bundle ? [this.bundle.volumeMount] : []),
+      ...(props.credentials?.volumeMounts ?? []),
     ];
 
     const env = predictorContainerEnv({
@@ -210,6 +214,7 @@ export class PredictionService extends Construct {
                 ...(this.bundle ? { command: this.bundle.command } : {}),
                 env: [
                   ...env,
+                  ...(props.credentials?.env ?? []),
                   // Not read by the service; Node libraries run their production paths.
                   { name: 'NODE_ENV', value: 'production' },
                   { name: instanceIdVariable, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },

@@ -1,5 +1,5 @@
 // The Kubernetes tests' way to the local cluster: local/kubernetes.ts, plus manifests only tests use.
-export { Kubectl, eventually, localKubernetes, type KubectlResult, type LocalKubernetes } from '../../local/kubernetes';
+export { Kubectl, eventually, kubernetesClientSecurity, localKubernetes, type KubectlResult, type LocalKubernetes } from '../../local/kubernetes';
 
 /** A pod that runs one command to completion (no restarts), YAML. */
 export function commandPod(options: {

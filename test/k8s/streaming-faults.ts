@@ -2,11 +2,13 @@
 // flow while a broker pod or a predictor pod is deleted, or pods are evicted against their disruption budgets.
 // Used by streaming-local.test.ts between its deploy and its teardown.
 import { randomBytes } from 'node:crypto';
-import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import { Partitioners, logLevel } from 'kafkajs';
+import { DEMO_COLLECTOR_GROUP_PREFIX } from '../../contracts/kafka-security';
+import { createKafkaClient } from '../../services/common/kafka-client';
 import { EXTERNAL_NODE_PORTS } from '../../contracts/kafka-settings';
 import { TOPIC_NAMES } from '../../contracts/topics';
 import { OutputCollector, dataFilePath, readFlightLines, replay, sleep } from '../harness/demo';
-import { eventually, type Kubectl } from '../harness/kube';
+import { eventually, kubernetesClientSecurity, type Kubectl } from '../harness/kube';
 
 export const NAMESPACE = 'kafka';
 export const PREDICTOR = 'airline-predictor';
@@ -101,19 +103,22 @@ export interface FlowResult {
  * `faultAfterMs` into the replay, and collects every output with the run's key prefix.
  */
 export async function flowWithFault(
+  kubectl: Kubectl,
   bootstrap: string,
   options: { records: number; rate: number; faultAfterMs: number; label: string },
   fault: (collector: OutputCollector) => Promise<void>,
 ): Promise<{ result: FlowResult; collector: OutputCollector }> {
   const runId = `${options.label}-${randomBytes(3).toString('hex')}`;
-  const kafka = new Kafka({ clientId: `k8s-fault-${runId}`, brokers: [bootstrap], logLevel: logLevel.NOTHING });
-  const collector = new OutputCollector(kafka, {
+  // The demo's principals (replay writes the input, the collector reads the outputs), from the stack's Secrets.
+  const client = async (role: 'demoReplay' | 'demoCollector') =>
+    createKafkaClient({ clientId: `k8s-fault-${runId}`, brokers: [bootstrap], logLevel: logLevel.NOTHING, security: await kubernetesClientSecurity(kubectl, NAMESPACE, role) });
+  const collector = new OutputCollector(await client('demoCollector'), {
     outputTopic: TOPIC_NAMES.output,
     deadLetterTopic: TOPIC_NAMES.deadLetter,
-    groupId: `k8s-fault-collector-${runId}`,
+    groupId: `${DEMO_COLLECTOR_GROUP_PREFIX}-k8s-fault-${runId}`,
     keyPrefix: `${runId}-`,
   });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = (await client('demoReplay')).producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await collector.start();
   await producer.connect();
   try {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { CLIENT_PRINCIPALS, KUBERNETES_SECRETS } from '../../contracts/kafka-security';
 import { commandPod, eventually, Kubectl, localKubernetes, type LocalKubernetes } from '../harness/kube';
 import { NAMESPACE, PREDICTOR, evict, externalBootstrap, faultRounds, flowWithFault, readyPods, waitAllReady } from './streaming-faults';
 
@@ -30,13 +31,40 @@ spec:
   ingress: [{ from: [{ podSelector: { matchLabels: { airline.io/test-client: "true" } } }] }]
 `;
 
+// The check pods authenticate as the services do (SASL_SSL, SCRAM-SHA-512, the cluster CA) with the principals'
+// Secrets: the topics provisioner describes topics, the predictor its consumer group.
+const CHECK_PRINCIPALS = [CLIENT_PRINCIPALS.topicsProvisioner, CLIENT_PRINCIPALS.predictor];
+const CHECK_POD_SECRETS =
+  `      volumeMounts:\n` +
+  `        - { name: ca, mountPath: /var/run/kafka-ca, readOnly: true }\n` +
+  CHECK_PRINCIPALS.map((p) => `        - { name: ${p}, mountPath: /var/run/kafka-users/${p}, readOnly: true }\n`).join('') +
+  `  volumes:\n` +
+  `    - { name: ca, secret: { secretName: ${KUBERNETES_SECRETS.clusterCaCertificate} } }\n` +
+  CHECK_PRINCIPALS.map((p) => `    - { name: ${p}, secret: { secretName: ${KUBERNETES_SECRETS.userPrefix}${p} } }\n`).join('');
+const CLIENT_PROPERTIES =
+  `for user in ${CHECK_PRINCIPALS.join(' ')}; do printf '%s\\n' security.protocol=SASL_SSL sasl.mechanism=SCRAM-SHA-512 ` +
+  `ssl.truststore.type=PEM ssl.truststore.location=/var/run/kafka-ca/ca.crt ` +
+  `"sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\\"$user\\" password=\\"$(cat /var/run/kafka-users/$user/password)\\";" ` +
+  `> /tmp/$user.properties; done; `;
+
 /** Runs one command in a pod of the Kafka image (it carries Kafka's tools and nc) and returns what it printed. */
 async function inCluster(name: string, command: string): Promise<string> {
-  await kubectl.apply(commandPod({ name, namespace: NAMESPACE, image: cluster.images.kafka, labels: CHECK_POD_LABELS, command: ['bash', '-c', command], restrictedAsUid: 1000 }));
+  await kubectl.apply(
+    commandPod({
+      name,
+      namespace: NAMESPACE,
+      image: cluster.images.kafka,
+      labels: CHECK_POD_LABELS,
+      command: ['bash', '-c', CLIENT_PROPERTIES + command],
+      restrictedAsUid: 1000,
+      extraSpec: CHECK_POD_SECRETS,
+    }),
+  );
   return kubectl.podOutput(NAMESPACE, name, 180);
 }
 
-const tool = (main: string, args: string) => `java -Xmx128m -cp "/opt/kafka/libs/*" ${main} --bootstrap-server kafka-bootstrap.kafka.svc:9092 ${args} 2>/dev/null`;
+const tool = (main: string, args: string, principal: string = CLIENT_PRINCIPALS.topicsProvisioner) =>
+  `java -Xmx128m -cp "/opt/kafka/libs/*" ${main} --bootstrap-server kafka-bootstrap.kafka.svc:9092 --command-config /tmp/${principal}.properties ${args} 2>/dev/null`;
 
 describe('streaming-local on the local Kubernetes', () => {
   before(() => {
@@ -67,8 +95,9 @@ describe('streaming-local on the local Kubernetes', () => {
     assert.equal(ready('kafka-') - ready('kafka-topics-'), 3);
     assert.equal(ready('airline-predictor-'), 5);
     const jobs = (await kubectl.json<{ items: any[] }>(['-n', NAMESPACE, 'get', 'jobs'])).items;
-    assert.equal(jobs.length, 1);
-    assert.equal(jobs[0].status.succeeded, 1);
+    // The credentials Job (Secrets made in the cluster), the access Job (SCRAM credentials and ACLs), the topics Job.
+    assert.deepEqual(jobs.map((job) => job.metadata.name.replace(/-[0-9a-f]{10}$/, '')).sort(), ['kafka-access', 'kafka-credentials', 'kafka-topics']);
+    for (const job of jobs) assert.equal(job.status.succeeded, 1, job.metadata.name);
   });
 
   it('has a ZooKeeper quorum and 3 brokers registered with one rack per zone', async () => {
@@ -89,7 +118,7 @@ describe('streaming-local on the local Kubernetes', () => {
     const output = await inCluster(
       'check-topics',
       `${tool('org.apache.kafka.tools.TopicCommand', '--describe')} | grep '^Topic:'; ` +
-        `${tool('org.apache.kafka.tools.consumer.group.ConsumerGroupCommand', '--describe --group airline-predictor --members')}; true`,
+        `${tool('org.apache.kafka.tools.consumer.group.ConsumerGroupCommand', '--describe --group airline-predictor --members', CLIENT_PRINCIPALS.predictor)}; true`,
     );
     for (const topic of ['AirlineInputTopic', 'AirlineOutputTopic']) {
       assert.match(output, new RegExp(`^Topic: ${topic}\\s.*PartitionCount: 10\\s+ReplicationFactor: 3\\s`, 'm'), output);
@@ -119,7 +148,7 @@ describe('streaming-local on the local Kubernetes', () => {
       const broker = `kafka-${round % 3}`;
       const volumeBefore = await kubectl.ok(['-n', NAMESPACE, 'get', 'pvc', `data-${broker}`, '-o', 'jsonpath={.spec.volumeName}']);
       const uidBefore = await kubectl.ok(['-n', NAMESPACE, 'get', 'pod', broker, '-o', 'jsonpath={.metadata.uid}']);
-      const { result } = await flowWithFault(bootstrap, { records: 3000, rate: 300, faultAfterMs: 3000, label: `broker-kill-${round}` }, async () => {
+      const { result } = await flowWithFault(kubectl, bootstrap, { records: 3000, rate: 300, faultAfterMs: 3000, label: `broker-kill-${round}` }, async () => {
         await kubectl.ok(['-n', NAMESPACE, 'delete', 'pod', broker, '--wait=false']);
       });
       outcomes.push(`round ${round + 1}: ${broker} deleted, sent ${result.sent}, missing ${result.missing}, duplicate keys ${result.duplicates}`);
@@ -139,7 +168,7 @@ describe('streaming-local on the local Kubernetes', () => {
     for (let round = 0; round < faultRounds(); round += 1) {
       let resumeMs = Number.NaN;
       let victim = '';
-      const { result } = await flowWithFault(bootstrap, { records: 4000, rate: 200, faultAfterMs: 6000, label: `predictor-kill-${round}` }, async (collector) => {
+      const { result } = await flowWithFault(kubectl, bootstrap, { records: 4000, rate: 200, faultAfterMs: 6000, label: `predictor-kill-${round}` }, async (collector) => {
         // The victim: a pod that has produced, and the input partitions it was serving.
         const partitionsOf = new Map<string, Set<number>>();
         for (const outputs of collector.predictions.values()) {

@@ -205,7 +205,8 @@ test('Kafka rack: node-zone init container, node-read-only RBAC, API token only 
   const fallback = (env: Json[]) => env.find((e: Json) => e.name === 'FALLBACK_RACK').value;
   assert.equal(fallback(pod.container[0].env), fallback(init.env));
   const role = only(stack, 'kubernetes_cluster_role_v1');
-  assert.deepEqual(role.rule, [{ api_groups: [''], resources: ['nodes'], verbs: ['get'] }]);
+  // list: the certificate issuer names every node's address for node-port clients.
+  assert.deepEqual(role.rule, [{ api_groups: [''], resources: ['nodes'], verbs: ['get', 'list'] }]);
   const binding = only(stack, 'kubernetes_cluster_role_binding_v1');
   assert.equal(binding.subject[0].namespace, 'kafka');
   assert.match(pod.service_account_name, /^\$\{kubernetes_service_account_v1\.kafka_rack_service-account_[0-9A-F]+\.metadata\[0\]\.name\}$/);

@@ -92,3 +92,22 @@ describe('Kafka ACL table', () => {
     }
   });
 });
+
+describe('the access Job grants exactly the ACL table', () => {
+  it('AclCommand invocations, expanded the way AclCommand applies them, give back every entry and nothing more', async () => {
+    const { aclCommandArguments } = await import('../../constructs/kafka/kafka-access');
+    const option: Record<string, string> = { '--topic': 'TOPIC', '--group': 'GROUP', '--transactional-id': 'TRANSACTIONAL_ID' };
+    const granted = new Set<string>();
+    for (const args of aclCommandArguments(KAFKA_ACLS)) {
+      const principal = args[args.indexOf('--allow-principal') + 1];
+      const pattern = args[args.indexOf('--resource-pattern-type') + 1].toUpperCase();
+      const operations = args.flatMap((arg, i) => (arg === '--operation' ? [args[i + 1].replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()] : []));
+      const resources = args.flatMap((arg, i) => (arg === '--cluster' ? [['CLUSTER', 'kafka-cluster']] : option[arg] ? [[option[arg], args[i + 1]]] : []));
+      // AclCommand grants every operation on every resource of one invocation.
+      for (const operation of operations) for (const [type, name] of resources) granted.add(`${principal} ${type} ${pattern} ${name} ${operation}`);
+    }
+    const table = new Set(KAFKA_ACLS.map((e) => `${e.principal} ${e.resourceType} ${e.patternType} ${e.name} ${e.operation}`));
+    assert.deepEqual([...granted].sort(), [...table].sort());
+    assert.ok(aclCommandArguments(KAFKA_ACLS).length < KAFKA_ACLS.length, 'entries share invocations (one JVM each)');
+  });
+});

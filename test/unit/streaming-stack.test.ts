@@ -100,7 +100,7 @@ for (const environment of environments) {
     assert.equal(kafka.spec.volume_claim_template[0].spec.resources.requests.storage, `${streaming.kafka.storageGiB}Gi`);
     assert.equal(kafka.spec.template.spec.container[0].image, streaming.kafka.image);
     assert.equal(kafka.metadata.namespace, streaming.namespace);
-    const [job] = resourcesOfType(stack, 'kubernetes_job_v1');
+    const job = resourcesOfType(stack, 'kubernetes_job_v1').find((j) => j.config.metadata.name.startsWith('kafka-topics-'))!;
     const env = Object.fromEntries(job.config.spec.template.spec.container[0].env.map((e: Json) => [e.name, e.value]));
     assert.deepEqual(
       JSON.parse(env.TOPICS_SPEC).map((t: Json) => `${t.name}:${t.partitions}x${t.replicationFactor}`),
@@ -121,7 +121,7 @@ for (const environment of environments) {
     const kafka = resourcesOfType(stack, 'kubernetes_stateful_set_v1').find((s) => s.config.metadata.name === 'kafka')!;
     const zookeeper = resourcesOfType(stack, 'kubernetes_stateful_set_v1').find((s) => s.config.metadata.name === 'zookeeper')!;
     assert.ok(kafka.config.depends_on.includes(`kubernetes_stateful_set_v1.${zookeeper.name}`));
-    const [job] = resourcesOfType(stack, 'kubernetes_job_v1');
+    const job = resourcesOfType(stack, 'kubernetes_job_v1').find((j) => j.config.metadata.name.startsWith('kafka-topics-'))!;
     assert.ok(job.config.depends_on.includes(`kubernetes_stateful_set_v1.${kafka.name}`));
   });
 
@@ -266,3 +266,83 @@ test('local runs only the images built by tools/k8s; the AWS environments only o
     }
   }
 });
+
+// ---------- security (TLS, SCRAM, ACLs, ZooKeeper SASL), for every environment ----------
+
+const properties = (text: string) =>
+  Object.fromEntries(text.split('\n').filter((line) => line.includes('=')).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+
+function configMapData(stack: StackJson, name: string): Record<string, string> {
+  const found = resourcesOfType(stack, 'kubernetes_config_map_v1').find((c) => c.config.metadata.name === name);
+  assert.ok(found, `ConfigMap ${name}`);
+  return found.config.data;
+}
+
+const containerEnv = (container: Json) => Object.fromEntries((container.env ?? []).map((e: Json) => [e.name, e.value]));
+
+for (const environment of environments) {
+  test(`${environment.name}: brokers take SASL_SSL (SCRAM-SHA-512) on every client listener, mutual TLS between them, ACLs, no plaintext`, () => {
+    const stack = synthesized.get(environment.name)!;
+    const server = properties(configMapData(stack, 'kafka-config')['server.properties']);
+    const protocols = Object.fromEntries(server['listener.security.protocol.map'].split(',').map((pair: string) => pair.split(':')));
+    assert.equal(protocols.INTERNAL, 'SASL_SSL');
+    assert.equal(protocols.REPLICATION, 'SSL');
+    if (protocols.EXTERNAL !== undefined) assert.equal(protocols.EXTERNAL, 'SASL_SSL');
+    assert.ok(!Object.values(protocols).some((protocol) => String(protocol).includes('PLAINTEXT')), server['listener.security.protocol.map']);
+    assert.equal(server['inter.broker.listener.name'], 'REPLICATION');
+    assert.equal(server['listener.name.replication.ssl.client.auth'], 'required');
+    assert.equal(server['sasl.enabled.mechanisms'], 'SCRAM-SHA-512');
+    assert.equal(server['authorizer.class.name'], 'kafka.security.authorizer.AclAuthorizer');
+    assert.equal(server['allow.everyone.if.no.acl.found'], 'false');
+    assert.equal(server['super.users'], 'User:airline-broker');
+    assert.equal(server['zookeeper.set.acl'], 'true');
+    assert.equal(server['ssl.endpoint.identification.algorithm'], undefined, 'host names are verified (Kafka default https)');
+    const zoo = properties(configMapData(stack, 'zookeeper-config')['zoo.cfg']);
+    assert.equal(zoo['authProvider.1'], 'org.apache.zookeeper.server.auth.SASLAuthenticationProvider');
+    assert.equal(zoo['enforce.auth.enabled'], 'true');
+  });
+
+  test(`${environment.name}: every secret is made in the cluster; none is in the synthesized JSON or Terraform's state`, () => {
+    const stack = synthesized.get(environment.name)!;
+    assert.deepEqual(resourcesOfType(stack, 'kubernetes_secret_v1'), []);
+    assert.deepEqual(resourcesOfType(stack, 'kubernetes_secret'), []);
+    assert.deepEqual(allResources(stack).filter((r) => r.type.startsWith('random_') || r.type.startsWith('tls_')), []);
+    const json = JSON.stringify(stack);
+    assert.doesNotMatch(json, /BEGIN (EC |RSA )?PRIVATE KEY|password=[0-9a-f]{16}/);
+    const credentials = resourcesOfType(stack, 'kubernetes_job_v1').find((j) => j.config.metadata.name.startsWith('kafka-credentials-'))!;
+    assert.equal(credentials.config.wait_for_completion, true);
+    // The ensemble, the brokers and the access Job start after the Secrets exist.
+    const address = `kubernetes_job_v1.${credentials.name}`;
+    for (const name of ['zookeeper']) assert.ok(statefulSet(stack, name).depends_on.includes(address), name);
+    const access = resourcesOfType(stack, 'kubernetes_job_v1').find((j) => j.config.metadata.name.startsWith('kafka-access-'))!;
+    assert.ok(access.config.depends_on.includes(address));
+    const topics = resourcesOfType(stack, 'kubernetes_job_v1').find((j) => j.config.metadata.name.startsWith('kafka-topics-'))!;
+    assert.ok(topics.config.depends_on.includes(`kubernetes_job_v1.${access.name}`), 'no client before its credential and ACLs');
+  });
+
+  test(`${environment.name}: the predictor and the topics Job authenticate as their own principals; only the issuer sees the CA key`, () => {
+    const stack = synthesized.get(environment.name)!;
+    const [deployment] = resourcesOfType(stack, 'kubernetes_deployment_v1');
+    const predictor = deployment.config.spec.template.spec;
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(containerEnv(predictor.container[0])).filter(([key]) => key.startsWith('KAFKA_SASL') || key.startsWith('KAFKA_TLS'))),
+      {
+        KAFKA_SASL_USERNAME: 'airline-predictor',
+        KAFKA_SASL_PASSWORD_FILE: '/var/run/airline/kafka-user/password',
+        KAFKA_TLS_CA_FILE: '/var/run/airline/kafka-ca/ca.crt',
+      },
+    );
+    const secretsOf = (spec: Json) => (spec.volume ?? []).filter((v: Json) => v.secret).map((v: Json) => v.secret.secret_name).sort();
+    assert.deepEqual(secretsOf(predictor), ['kafka-cluster-ca-cert', 'kafka-user-airline-predictor']);
+    const topics = resourcesOfType(stack, 'kubernetes_job_v1').find((j) => j.config.metadata.name.startsWith('kafka-topics-'))!.config.spec.template.spec;
+    assert.equal(containerEnv(topics.container[0]).KAFKA_SASL_USERNAME, 'airline-topics-provisioner');
+    assert.deepEqual(secretsOf(topics), ['kafka-cluster-ca-cert', 'kafka-user-airline-topics-provisioner']);
+    const brokers = statefulSet(stack, 'kafka').spec.template.spec;
+    assert.deepEqual(secretsOf(brokers), ['kafka-cluster-ca', 'zookeeper-sasl']);
+    const mountsCaKey = (container: Json) => (container.volume_mount ?? []).some((m: Json) => m.name === 'cluster-ca');
+    assert.deepEqual(brokers.init_container.filter(mountsCaKey).map((c: Json) => c.name), ['broker-certificate']);
+    assert.equal(brokers.container.filter(mountsCaKey).length, 0, 'the broker container never mounts the CA key');
+    const tls = brokers.volume.find((v: Json) => v.name === 'tls');
+    assert.equal(tls.empty_dir.medium, 'Memory', 'issued keys stay off disk');
+  });
+}
