@@ -61,8 +61,11 @@ export interface KubectlResult {
   stderr: string;
 }
 
+/** What kubectl needs to reach a cluster (the local one, or an EKS context of the user's kubeconfig). */
+export type KubectlTarget = Pick<LocalKubernetes, 'kubeconfig' | 'context' | 'kubectlPath' | 'kubectlCacheDir'>;
+
 export class Kubectl {
-  constructor(private readonly cluster: LocalKubernetes) {}
+  constructor(private readonly cluster: KubectlTarget) {}
 
   /** Runs kubectl; resolves with the exit code and output (never rejects on a non-zero exit). */
   run(args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<KubectlResult> {

@@ -12,6 +12,7 @@ import {
   kubernetesUserSecretName,
   type ClientRole,
 } from '../../contracts/kafka-security';
+import { apiTokenVolume } from '../k8s/api-token-volume';
 import { NodeAppBundle } from '../k8s/node-app-bundle';
 import { nonRootPodSecurityContext, restrictedContainerSecurityContext } from '../k8s/security';
 
@@ -169,20 +170,4 @@ export class KafkaClusterCredentials extends Construct {
       ],
     };
   }
-}
-
-/** A short-lived service-account token and the cluster CA, for the one container that calls the API. */
-export function apiTokenVolume(name: string) {
-  return {
-    name,
-    projected: [
-      {
-        defaultMode: '0444',
-        sources: [
-          { serviceAccountToken: { path: 'token', expirationSeconds: 3600 } },
-          { configMap: [{ name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] }] },
-        ],
-      },
-    ],
-  };
 }

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import { ClusterRoleV1 } from '@cdktf/provider-kubernetes/lib/cluster-role-v1';
 import { ClusterRoleBindingV1 } from '@cdktf/provider-kubernetes/lib/cluster-role-binding-v1';
+import { apiTokenVolume } from '../k8s/api-token-volume';
 import { NodeAppBundle } from '../k8s/node-app-bundle';
 import { restrictedContainerSecurityContext } from '../k8s/security';
 import { ZONE_TOPOLOGY_KEY } from '../k8s/placement';
@@ -86,18 +87,7 @@ export class BrokerRackAwareness extends Construct {
     this.volumes = [
       this.bundle.volume,
       { name: 'rack', emptyDir: { sizeLimit: '1Mi' } },
-      {
-        name: 'node-reader-token',
-        projected: [
-          {
-            defaultMode: '0444',
-            sources: [
-              { serviceAccountToken: { path: 'token', expirationSeconds: 3600 } },
-              { configMap: [{ name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] }] },
-            ],
-          },
-        ],
-      },
+      apiTokenVolume('node-reader-token'),
     ];
 
     this.initContainer = {

@@ -5,8 +5,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { logLevel } from 'kafkajs';
 import { CLIENT_PRINCIPALS, KUBERNETES_SECRETS } from '../../contracts/kafka-security';
-import { commandPod, eventually, Kubectl, localKubernetes, type LocalKubernetes } from '../harness/kube';
+import { rotateKubernetesCredential } from '../../local/kubernetes-credential-rotation';
+import { createKafkaClient, type ScramSecurity } from '../../services/common/kafka-client';
+import { commandPod, eventually, Kubectl, kubernetesClientSecurity, localKubernetes, type LocalKubernetes } from '../harness/kube';
 import { NAMESPACE, PREDICTOR, evict, externalBootstrap, faultRounds, flowWithFault, readyPods, waitAllReady } from './streaming-faults';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -158,6 +161,35 @@ describe('streaming-local on the local Kubernetes', () => {
       const volumeAfter = await kubectl.ok(['-n', NAMESPACE, 'get', 'pvc', `data-${broker}`, '-o', 'jsonpath={.spec.volumeName}']);
       assert.notEqual(uidAfter, uidBefore, 'the StatefulSet made a new pod');
       assert.equal(volumeAfter, volumeBefore, 'on the same volume');
+    }
+    process.stderr.write(`${outcomes.join('\n')}\n`);
+  });
+
+  it(`rotates the predictor's credential while records flow: the old password is refused, none lost (${faultRounds()} round(s))`, async () => {
+    const bootstrap = await externalBootstrap(kubectl);
+    // A new connection as the predictor through the EXTERNAL listener: resolves, or rejects with Kafka's reason.
+    const connectAs = async (security: ScramSecurity) => {
+      const admin = createKafkaClient({ clientId: 'rotation-check', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 }, security }).admin();
+      try {
+        await admin.connect();
+        await admin.describeCluster();
+      } finally {
+        await admin.disconnect();
+      }
+    };
+    const outcomes: string[] = [];
+    for (let round = 0; round < faultRounds(); round += 1) {
+      const before = await kubernetesClientSecurity(kubectl, NAMESPACE, 'predictor');
+      const { result } = await flowWithFault(kubectl, bootstrap, { records: 3000, rate: 150, faultAfterMs: 4000, label: `rotate-${round}` }, async () => {
+        await rotateKubernetesCredential('local', 'predictor', kubectl);
+      });
+      outcomes.push(`round ${round + 1}: sent ${result.sent}, missing ${result.missing}, duplicate keys ${result.duplicates}`);
+      assert.equal(result.missing, 0, outcomes.join('\n'));
+      const after = await kubernetesClientSecurity(kubectl, NAMESPACE, 'predictor');
+      assert.notEqual(after.password, before.password);
+      await assert.rejects(connectAs(before), /SASL|[Aa]uthentication/);
+      await connectAs(after);
+      await waitAllReady(kubectl);
     }
     process.stderr.write(`${outcomes.join('\n')}\n`);
   });

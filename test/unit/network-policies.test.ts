@@ -92,12 +92,16 @@ for (const environment of environments) {
   const brokerPod = podTemplate(json, 'kubernetes_stateful_set_v1', 'kafka');
   const predictorPod = podTemplate(json, 'kubernetes_deployment_v1', stack.prediction.name);
   const topicsPod = podTemplate(json, 'kubernetes_job_v1', 'kafka-topics');
+  const accessPod = podTemplate(json, 'kubernetes_job_v1', 'kafka-access');
+  const credentialsPod = podTemplate(json, 'kubernetes_job_v1', 'kafka-credentials');
   const inNamespace = (name: string, template: Json): Source => ({ name, namespace, labels: template.metadata.labels });
   const sources: Source[] = [
     inNamespace('zookeeper', zookeeperPod),
     inNamespace('broker', brokerPod),
     inNamespace('predictor', predictorPod),
     inNamespace('topics-job', topicsPod),
+    inNamespace('access-job', accessPod),
+    inNamespace('credentials-job', credentialsPod),
     { name: 'unlabelled', namespace, labels: {} },
     { name: 'other-app', namespace, labels: { 'app.kubernetes.io/name': 'other', 'app.kubernetes.io/part-of': 'airline-streaming' } },
     { name: 'monitoring', namespace: environment.streaming.monitoringNamespace, labels: { 'app.kubernetes.io/name': 'prometheus' } },
@@ -134,7 +138,9 @@ for (const environment of environments) {
   test(`${environment.name}: ZooKeeper's client, peer and election ports admit exactly ZooKeeper and the brokers`, () => {
     const ports = ['client', 'peer', 'election'].map((name) => containerPort(zookeeperPod, name));
     assert.deepEqual(ports, [2181, 2888, 3888]);
-    for (const port of ports) assert.deepEqual(admitted(zookeeperPod, port), ['zookeeper', 'broker'], `port ${port}`);
+    // The access Job writes credentials and ACLs to ZooKeeper: the client port only.
+    assert.deepEqual(admitted(zookeeperPod, ports[0]), ['zookeeper', 'broker', 'access-job']);
+    for (const port of ports.slice(1)) assert.deepEqual(admitted(zookeeperPod, port), ['zookeeper', 'broker'], `port ${port}`);
     assert.deepEqual(admitted(zookeeperPod, 9092), [], 'no other port');
   });
 
@@ -143,6 +149,12 @@ for (const environment of environments) {
     assert.equal(port, 9092);
     assert.deepEqual(admitted(brokerPod, port), ['broker', 'predictor', 'topics-job']);
     assert.deepEqual(admitted(brokerPod, 2181), [], 'no other port');
+  });
+
+  test(`${environment.name}: the brokers' mutual-TLS replication port admits the brokers only`, () => {
+    const port = containerPort(brokerPod, 'replication');
+    assert.equal(port, 9093);
+    assert.deepEqual(admitted(brokerPod, port), ['broker']);
   });
 
   test(`${environment.name}: the predictors' metrics port admits only the monitoring namespace`, () => {
