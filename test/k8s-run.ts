@@ -46,7 +46,8 @@ function clusterIsUp(): Promise<boolean> {
 /** Per test file: 15 min, plus 6 min per fault round beyond the first (K8S_FAULT_ROUNDS, see test/k8s/streaming-faults.ts). */
 function fileTimeoutMs(): number {
   const rounds = Math.max(1, Number(process.env.K8S_FAULT_ROUNDS ?? '1') || 1);
-  return (15 + 6 * (rounds - 1)) * 60_000;
+  // streaming-local, secured, one round of each fault (incl. a rotation): about 17 min on this machine.
+  return (25 + 8 * (rounds - 1)) * 60_000;
 }
 
 async function main(): Promise<number> {
