@@ -43,7 +43,7 @@ function clusterIsUp(): Promise<boolean> {
   });
 }
 
-/** Per test file: 15 min, plus 6 min per fault round beyond the first (K8S_FAULT_ROUNDS, see test/k8s/streaming-faults.ts). */
+/** Per test file: 25 min, plus 8 min per fault round beyond the first (K8S_FAULT_ROUNDS, see test/k8s/streaming-faults.ts). */
 function fileTimeoutMs(): number {
   const rounds = Math.max(1, Number(process.env.K8S_FAULT_ROUNDS ?? '1') || 1);
   // streaming-local, secured, one round of each fault (incl. a rotation): about 17 min on this machine.
