@@ -33,11 +33,23 @@ tofu_reported_version() {
 tofu_present() {
   [ -x "$TOFU_BIN" ] && [ "$(tofu_reported_version)" = "OpenTofu v$OPENTOFU_VERSION" ]
 }
+# A provider's fix, if any: tools/terraform/patches/<type>.patch (each says what it fixes and which test shows it).
+provider_patch() { # type
+  local file="$TF_TOOLS_DIR/patches/$1.patch"
+  if [ -f "$file" ]; then echo "$file"; fi
+}
+
+# What a built binary was built from: module@version, plus the patch's hash when there is one.
+provider_source_id() { # type module module-version
+  local patch; patch="$(provider_patch "$1")"
+  if [ -n "$patch" ]; then echo "$2@$3+patch-$(sha256sum "$patch" | cut -c1-12)"; else echo "$2@$3"; fi
+}
+
 provider_present() { # "type|module|module-version|mirror-version|version-var"
   local type module modversion mirrorversion primary
   IFS='|' read -r type module modversion mirrorversion _ <<<"$1"
   primary="$(provider_binary_path "$type" "$mirrorversion" "${TF_MIRROR_HOSTS[0]}")"
-  [ -x "$primary" ] && [ "$(cat "$primary.source" 2>/dev/null)" = "$module@$modversion" ]
+  [ -x "$primary" ] && [ "$(cat "$primary.source" 2>/dev/null)" = "$(provider_source_id "$type" "$module" "$modversion")" ]
 }
 
 if [ "$check" = 1 ]; then
@@ -110,11 +122,21 @@ build_provider() { # "type|module|module-version|mirror-version|version-var"
   if [ "$force" = 0 ] && provider_present "$1"; then
     echo "provider $type $mirrorversion present ($module@$modversion)"
   else
-    local src
+    local src patch patched
     src="$(writable_module_copy "$module" "$modversion")"
+    patch="$(provider_patch "$type")"
+    if [ -n "$patch" ]; then
+      # A patched copy of its own, so the pristine copy stays reusable; the Go build cache keeps rebuilds short.
+      patched="$src+patched"
+      rm -rf "$patched"
+      cp -r "$src" "$patched"
+      patch -d "$patched" -p1 --forward --quiet <"$patch" || tf_die "$patch does not apply to $module@$modversion"
+      echo "patched $module@$modversion with $(basename "$patch")"
+      src="$patched"
+    fi
     mkdir -p "$(dirname "$primary")"
     timed_build "provider-$type" "$src" "$primary" "-s -w -X $versionvar=$mirrorversion" .
-    echo "$module@$modversion" >"$stamp"
+    provider_source_id "$type" "$module" "$modversion" >"$stamp"
   fi
   # Same binary under every registry host name (hard link: no extra space).
   for host in "${TF_MIRROR_HOSTS[@]:1}"; do
