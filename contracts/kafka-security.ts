@@ -165,6 +165,8 @@ export interface SecuredBrokerListeners {
   readonly keyStoreFile: string;
   /** PEM with the cluster CA certificate. */
   readonly trustStoreFile: string;
+  /** `connections.max.reauth.ms` of the SCRAM listeners; undefined: sessions last as long as their connection. */
+  readonly scramSessionMs?: number;
 }
 
 /**
@@ -174,10 +176,13 @@ export interface SecuredBrokerListeners {
  */
 export function securedBrokerSettings(listeners: SecuredBrokerListeners): Record<string, string> {
   const scramJaas = Object.fromEntries(
-    listeners.scram.map((name) => [
-      `listener.name.${name.toLowerCase()}.${KAFKA_SASL_MECHANISM.toLowerCase()}.sasl.jaas.config`,
-      'org.apache.kafka.common.security.scram.ScramLoginModule required;',
-    ]),
+    listeners.scram.flatMap((name) => {
+      const prefix = `listener.name.${name.toLowerCase()}.${KAFKA_SASL_MECHANISM.toLowerCase()}`;
+      return [
+        [`${prefix}.sasl.jaas.config`, 'org.apache.kafka.common.security.scram.ScramLoginModule required;'],
+        ...(listeners.scramSessionMs !== undefined ? [[`${prefix}.connections.max.reauth.ms`, String(listeners.scramSessionMs)]] : []),
+      ];
+    }),
   );
   return {
     'inter.broker.listener.name': listeners.interBroker,

@@ -32,3 +32,11 @@ export const LOCAL_HEAP_MB = { broker: 512, zookeeper: 256 } as const;
 
 /** The brokers' mutual-TLS inter-broker listener, next to the SASL_SSL client listener on BROKER_PORT. */
 export const LOCAL_INTER_BROKER_PORT = 9093;
+
+/**
+ * `connections.max.reauth.ms` of the SCRAM client listener: the longest a client connection stays authenticated
+ * without re-authenticating. Without it, a connection authenticated before a credential rotation keeps working with
+ * the old password for as long as it stays open. kafkajs re-authenticates 10 s before the end (its
+ * `reauthenticationThreshold`), so this must be well above 10 s.
+ */
+export const LOCAL_SCRAM_SESSION_MS = 60_000;

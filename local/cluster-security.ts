@@ -41,11 +41,28 @@ export interface ClusterSecurityFiles {
 const principalName = (role: LocalPrincipalRole): string =>
   role === 'localOperator' ? LOCAL_OPERATOR_PRINCIPAL : CLIENT_PRINCIPALS[role];
 
-function writeSecret(file: string, text: string): void {
+/** Writes a secret file readable by its owner only (an existing file is replaced, not rewritten in its own mode). */
+export function writeSecret(file: string, text: string): void {
+  fs.rmSync(file, { force: true });
   fs.writeFileSync(file, text, { mode: 0o600 });
 }
 
-const newPassword = () => randomBytes(24).toString('hex');
+/** A random password of 48 hex characters (192 bits). */
+export const newPassword = () => randomBytes(24).toString('hex');
+
+/**
+ * Replaces a secret file atomically (a temporary file in the same directory, mode 0600, renamed over it): a reader
+ * sees the old text or the new one, never a partial file.
+ */
+export function replaceSecretFile(file: string, text: string): void {
+  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    writeSecret(temporary, text);
+    fs.renameSync(temporary, file);
+  } finally {
+    fs.rmSync(temporary, { force: true });
+  }
+}
 
 /** openssl: a P-256 key and a certificate, self-signed or signed by the CA; keys unencrypted PKCS#8, mode 0600. */
 async function certificate(dir: string, name: string, subject: string, extensions: string[], ca?: { cert: string; key: string }): Promise<{ cert: string; key: string }> {

@@ -17,7 +17,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ConfigResourceTypes, ResourcePatternTypes, logLevel, type Admin } from 'kafkajs';
-import { KAFKA_ACLS, KAFKA_SECURITY_VARIABLES, ZOOKEEPER_SASL_SETTINGS, securedBrokerSettings, type AclEntry, type ClientRole } from '../contracts/kafka-security';
+import { KAFKA_ACLS, KAFKA_SECURITY_VARIABLES, ZOOKEEPER_SASL_SETTINGS, securedBrokerSettings, type AclEntry, type ClientRole, type KafkaSecuritySettings } from '../contracts/kafka-security';
 import { createLogger, type Logger } from '../contracts/logging';
 import { createKafkaClient, type KafkaSecurity } from '../services/common/kafka-client';
 import {
@@ -29,7 +29,7 @@ import {
   ZOOKEEPER_PEER_PORT,
   renderProperties,
 } from '../contracts/kafka-settings';
-import { LOCAL_BROKER_OVERRIDES, LOCAL_HEAP_MB, LOCAL_INTER_BROKER_PORT, LOCAL_ZOOKEEPER_OVERRIDES } from './broker-config';
+import { LOCAL_BROKER_OVERRIDES, LOCAL_HEAP_MB, LOCAL_INTER_BROKER_PORT, LOCAL_SCRAM_SESSION_MS, LOCAL_ZOOKEEPER_OVERRIDES } from './broker-config';
 import {
   LOCAL_OPERATOR_ACLS,
   brokerSecurityOf,
@@ -96,6 +96,14 @@ export interface LocalCluster {
   clientSecurity(role: LocalPrincipalRole): KafkaSecurity;
   /** The environment variables that give a service process a principal's credentials (paths only). */
   securityEnv(role: ClientRole): Record<string, string>;
+  /** Where a principal's SCRAM user name, password file and the CA file are. */
+  securitySettings(role: LocalPrincipalRole): KafkaSecuritySettings;
+  /**
+   * Moves `newPasswordFile` over the principal's password file and sets its SCRAM credential in ZooKeeper to that
+   * password, in one JVM (the way the credentials are created at start). Resolves once ZooKeeper has it; the brokers
+   * apply it a moment later.
+   */
+  replaceScramCredential(role: LocalPrincipalRole, newPasswordFile: string, timeoutMs?: number): Promise<void>;
   /** The cluster CA certificate (PEM file). */
   readonly caFile: string;
   /** Signals a broker's JVM and waits until the process is gone. */
@@ -192,6 +200,9 @@ function brokerConfig(state: ClusterState, broker: BrokerAddress): string {
     ...securedBrokerSettings({
       scram: ['CLIENT'],
       interBroker: 'INTERNAL',
+      // A session outlives no rotation by more than this: then the client re-authenticates with its current password
+      // (KIP-368) or the broker closes the connection.
+      scramSessionMs: LOCAL_SCRAM_SESSION_MS,
       keyStoreFile: security.brokerKeyStores[String(broker.id)],
       trustStoreFile: security.caFile,
     }),
@@ -447,7 +458,7 @@ class ClusterHandle implements LocalCluster {
   readonly runtimeDir: string;
   readonly caFile: string;
   private readonly security: ClusterSecurityFiles;
-  /** The probes' credentials (the local operator), read once. */
+  /** The probes' credentials (the local operator). */
   private readonly probeSecurity: KafkaSecurity;
 
   constructor(
@@ -465,6 +476,16 @@ class ClusterHandle implements LocalCluster {
 
   clientSecurity(role: LocalPrincipalRole): KafkaSecurity {
     return role === 'localOperator' ? this.probeSecurity : clientSecurityOf(this.security, role);
+  }
+
+  securitySettings(role: LocalPrincipalRole): KafkaSecuritySettings {
+    return securitySettingsOf(this.security, role);
+  }
+
+  async replaceScramCredential(role: LocalPrincipalRole, newPasswordFile: string, timeoutMs = 60_000): Promise<void> {
+    const state = readState(this.statePath);
+    if (!state) throw new LocalClusterError(`cluster state file ${this.statePath} is gone: the cluster was stopped`);
+    await writeScramCredentials(state, [{ ...state.security.principals[role], newPasswordFile }], timeoutMs);
   }
 
   securityEnv(role: ClientRole): Record<string, string> {
@@ -592,7 +613,6 @@ async function stopByRuntimeDir(runtimeDir: string, log: Logger): Promise<void> 
 
 // ---------- security set-up ----------
 
-/** SCRAM credentials of every principal, written to ZooKeeper by Kafka's ConfigCommand in one JVM. */
 /**
  * local/ScramCredentials.java compiled once per source version, next to the Kafka jars: launching the source
  * directly compiles it on every start (about 5 s on a loaded machine).
@@ -618,9 +638,20 @@ async function scramToolClasses(libsDir: string): Promise<string> {
   return dir;
 }
 
-async function createScramCredentials(state: ClusterState, timeoutMs: number): Promise<void> {
+/** A SCRAM user and the file with its password; a `newPasswordFile` is moved over that file first (a rotation). */
+interface ScramCredentialFiles {
+  username: string;
+  passwordFile: string;
+  newPasswordFile?: string;
+}
+
+/**
+ * Sets the SCRAM-SHA-512 credential of each user to the password in its file, in ZooKeeper, through Kafka's
+ * ConfigCommand (local/ScramCredentials.java, one JVM for all users). The brokers pick a change up from ZooKeeper.
+ */
+async function writeScramCredentials(state: ClusterState, credentials: readonly ScramCredentialFiles[], timeoutMs: number): Promise<void> {
   const classes = await scramToolClasses(state.libsDir);
-  const users = Object.values(state.security.principals).map((p) => `${p.username}=${p.passwordFile}`);
+  const users = credentials.map((c) => [c.username, c.passwordFile, ...(c.newPasswordFile ? [c.newPasswordFile] : [])].join('='));
   const zookeeperConnect = state.zookeepers.map((zk) => `${zk.host}:${zk.clientPort}`).join(',');
   const logFile = path.join(state.runtimeDir, 'logs', 'scram-credentials.out');
   const out = fs.openSync(logFile, 'a');
@@ -817,7 +848,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     const zkPids = state.zookeepers.map((zk) => [zk, launch(`zookeeper-${zk.id}`)] as const);
     // The SCRAM tool's JVM start (and the compile of its source) overlaps the quorum election: its ZooKeeper client
     // waits until the ensemble serves. The brokers still start only once every credential is written.
-    const scramCredentials = createScramCredentials(state, remaining());
+    const scramCredentials = writeScramCredentials(state, Object.values(state.security.principals), remaining());
     scramCredentials.catch(() => undefined);
     await waitUntil('ZooKeeper quorum', remaining(), async () => {
       const modes = await Promise.all(

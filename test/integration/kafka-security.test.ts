@@ -59,10 +59,13 @@ describe('the secured local cluster refuses', () => {
     assert.equal(error?.name, 'KafkaJSConnectionClosedError', String(error));
   });
 
-  it('a wrong SCRAM password', async () => {
-    const right = cluster.clientSecurity('predictor');
-    assert.equal(right.kind, 'scram');
-    const wrong: KafkaSecurity = { ...right, password: `${right.kind === 'scram' ? right.password : ''}-wrong` };
+  it('a wrong SCRAM password', async (t) => {
+    const right = cluster.securitySettings('predictor');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airline-wrong-password-'));
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const passwordFile = path.join(dir, 'password');
+    fs.writeFileSync(passwordFile, `${fs.readFileSync(right.passwordFile, 'utf8').trim()}-wrong`, { mode: 0o600 });
+    const wrong: KafkaSecurity = { kind: 'scram', username: right.username, passwordFile, caPem: caPem() };
     const error = await connectError(createKafkaClient({ security: wrong, clientId: 'wrong-password', brokers: [bootstrap], ...FAST_FAIL }));
     assert.equal(error?.name, 'KafkaJSSASLAuthenticationError', String(error));
     assert.match(error!.message, /invalid credentials with SASL mechanism SCRAM-SHA-512/);

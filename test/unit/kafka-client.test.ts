@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../contracts/config-error';
-import { kafkaClientConfig, loadScramSecurity, securitySettingsFromEnv } from '../../services/common/kafka-client';
+import { PASSWORD_CHANGE_GRACE_MS, kafkaClientConfig, loadScramSecurity, securitySettingsFromEnv } from '../../services/common/kafka-client';
 import { loadServiceConfig } from '../../services/predictor/config';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
@@ -26,9 +26,39 @@ describe('kafka client factory', () => {
   });
 
   it('SCRAM: verifies the brokers against the CA and authenticates with scram-sha-512', () => {
-    const config = kafkaClientConfig({ brokers: ['b:9092'], security: { kind: 'scram', username: 'u', password: 'p', caPem: PEM } });
+    const { passwordFile } = files();
+    const config = kafkaClientConfig({ brokers: ['b:9092'], security: { kind: 'scram', username: 'u', passwordFile, caPem: PEM } });
     assert.deepEqual(config.ssl, { ca: [PEM], rejectUnauthorized: true });
-    assert.deepEqual(config.sasl, { mechanism: 'scram-sha-512', username: 'u', password: 'p' });
+    const sasl = config.sasl as { mechanism: string; username: string; password: string };
+    assert.deepEqual([sasl.mechanism, sasl.username, sasl.password], ['scram-sha-512', 'u', 's3cret']);
+  });
+
+  it('SCRAM: the password is read from its file at each authentication, so a rotated one is used without a restart', () => {
+    const { passwordFile } = files();
+    const { sasl } = kafkaClientConfig({ brokers: ['b:9092'], security: { kind: 'scram', username: 'u', passwordFile, caPem: PEM } });
+    assert.equal((sasl as { password: string }).password, 's3cret');
+    fs.writeFileSync(passwordFile, 'rotated\n');
+    assert.equal((sasl as { password: string }).password, 'rotated');
+  });
+
+  it('SCRAM: a refusal is transient only when the password file changed after this client first read it, less than a minute ago', async (t) => {
+    const { passwordFile } = files();
+    const sasl = kafkaClientConfig({ brokers: ['b:9092'], security: { kind: 'scram', username: 'u', passwordFile, caPem: PEM } }).sasl as unknown as {
+      password: string;
+      isRefusalTransient(): boolean;
+    };
+    assert.equal(sasl.isRefusalTransient(), false, 'never read: a wrong password from the start fails at once');
+    void sasl.password;
+    assert.equal(sasl.isRefusalTransient(), false, 'unchanged since read');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // A rotation moves a file written earlier over it: the move is the change.
+    const moved = `${passwordFile}.new`;
+    fs.writeFileSync(moved, 'rotated\n', { mode: 0o600 });
+    fs.utimesSync(moved, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
+    fs.renameSync(moved, passwordFile);
+    assert.equal(sasl.isRefusalTransient(), true, 'moved in just now');
+    t.mock.timers.enable({ apis: ['Date'], now: Date.now() + PASSWORD_CHANGE_GRACE_MS + 1000 });
+    assert.equal(sasl.isRefusalTransient(), false, 'changed longer ago than PASSWORD_CHANGE_GRACE_MS');
   });
 
   it('mutual TLS: presents the certificate, still verifies the brokers, no SASL', () => {
@@ -37,11 +67,13 @@ describe('kafka client factory', () => {
     assert.equal(config.sasl, undefined);
   });
 
-  it('reads the password (trimmed) and CA from files; a missing file names its variable', () => {
+  it('checks the password file (readable, not empty) and reads the CA; a bad file names its variable', () => {
     const { passwordFile, caFile } = files();
-    assert.deepEqual(loadScramSecurity({ username: 'u', passwordFile, caFile }), { kind: 'scram', username: 'u', password: 's3cret', caPem: PEM });
+    assert.deepEqual(loadScramSecurity({ username: 'u', passwordFile, caFile }), { kind: 'scram', username: 'u', passwordFile, caPem: PEM });
     assert.throws(() => loadScramSecurity({ username: 'u', passwordFile: '/nonexistent/pw', caFile }), /KAFKA_SASL_PASSWORD_FILE: cannot read \/nonexistent\/pw/);
     assert.throws(() => loadScramSecurity({ username: 'u', passwordFile, caFile: passwordFile }), /KAFKA_TLS_CA_FILE: .* holds no PEM certificate/);
+    fs.writeFileSync(passwordFile, '\n');
+    assert.throws(() => loadScramSecurity({ username: 'u', passwordFile, caFile }), /KAFKA_SASL_PASSWORD_FILE: .* is empty/);
   });
 
   it('security variables: none is plaintext, all is security, a partial set names the missing variable', () => {

@@ -163,18 +163,20 @@ test('build.sh --check builds nothing and names what is missing; with everything
   assert.equal(empty.status, 1, empty.stderr);
   assert.match(empty.stdout, /^not built: tofu v[\d.]+ provider aws provider kubernetes /);
   // A stand-in tofu that reports the pinned version, and a stamped kubernetes provider: --only kubernetes passes.
-  const lib = spawnSync('bash', ['-c', 'source tools/terraform/lib.sh; echo "$TOFU_BIN|$OPENTOFU_VERSION|$(provider_binary_path kubernetes 3.2.2-dev registry.opentofu.org)|$TF_MIRROR_CLI_CONFIG"; printf "%s\\n" "${TF_PROVIDERS[@]}"'], {
+  const lib = spawnSync('bash', ['-c', 'source tools/terraform/lib.sh; echo "$TOFU_BIN|$OPENTOFU_VERSION|$(provider_binary_path kubernetes 3.2.2-dev registry.opentofu.org)|$TF_MIRROR_CLI_CONFIG"; printf "%s\\n" "${TF_PROVIDERS[@]}"; IFS="|" read -r _ m v _ _ <<<"$(printf "%s\\n" "${TF_PROVIDERS[@]}" | grep ^kubernetes)"; echo "source-id|$(provider_source_id kubernetes "$m" "$v")"'], {
     cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, AIRLINE_CACHE_DIR: cache },
   }).stdout.trim().split('\n');
   const [tofu, version, provider, cliConfig] = lib[0].split('|');
-  const [, module, moduleVersion] = lib.find((line) => line.startsWith('kubernetes|'))!.split('|');
+  // The stamp names the module version and the patch build.sh applies (tools/terraform/patches/kubernetes.patch).
+  const sourceId = lib.find((line) => line.startsWith('source-id|'))!.slice('source-id|'.length);
+  assert.match(sourceId, /^github\.com\/hashicorp\/terraform-provider-kubernetes@v[^+]+\+patch-[0-9a-f]{12}$/);
   const write = (path: string, text: string, mode = 0o644) => {
     spawnSync('mkdir', ['-p', join(path, '..')]);
     writeFileSync(path, text, { mode });
   };
   write(tofu, `#!/bin/sh\necho "OpenTofu v${version}"\necho "on linux_amd64"\n`, 0o755);
   write(provider, '#!/bin/sh\n', 0o755);
-  write(`${provider}.source`, `${module}@${moduleVersion}\n`);
+  write(`${provider}.source`, `${sourceId}\n`);
   write(cliConfig, '# test\n');
   assert.equal(check('--only', 'tofu').status, 0);
   const kubernetes = check('--only', 'kubernetes');

@@ -33,18 +33,6 @@ tofu_reported_version() {
 tofu_present() {
   [ -x "$TOFU_BIN" ] && [ "$(tofu_reported_version)" = "OpenTofu v$OPENTOFU_VERSION" ]
 }
-# A provider's fix, if any: tools/terraform/patches/<type>.patch (each says what it fixes and which test shows it).
-provider_patch() { # type
-  local file="$TF_TOOLS_DIR/patches/$1.patch"
-  if [ -f "$file" ]; then echo "$file"; fi
-}
-
-# What a built binary was built from: module@version, plus the patch's hash when there is one.
-provider_source_id() { # type module module-version
-  local patch; patch="$(provider_patch "$1")"
-  if [ -n "$patch" ]; then echo "$2@$3+patch-$(sha256sum "$patch" | cut -c1-12)"; else echo "$2@$3"; fi
-}
-
 provider_present() { # "type|module|module-version|mirror-version|version-var"
   local type module modversion mirrorversion primary
   IFS='|' read -r type module modversion mirrorversion _ <<<"$1"

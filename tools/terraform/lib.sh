@@ -47,6 +47,18 @@ TF_PLATFORM=linux_amd64
 # registry.terraform.io/hashicorp/aws: the mirror holds both so either CLI can use it.
 TF_MIRROR_HOSTS=(registry.opentofu.org registry.terraform.io)
 
+# A provider's fix, if any: tools/terraform/patches/<type>.patch (each says what it fixes and which test shows it).
+provider_patch() { # type
+  local file="$TF_TOOLS_DIR/patches/$1.patch"
+  if [ -f "$file" ]; then echo "$file"; fi
+}
+
+# What a built binary was built from: module@version, plus the patch's hash when there is one.
+provider_source_id() { # type module module-version
+  local patch; patch="$(provider_patch "$1")"
+  if [ -n "$patch" ]; then echo "$2@$3+patch-$(sha256sum "$patch" | cut -c1-12)"; else echo "$2@$3"; fi
+}
+
 provider_binary_path() { # type mirror-version host
   echo "$TF_MIRROR_DIR/$3/hashicorp/$1/$2/$TF_PLATFORM/terraform-provider-$1_v$2"
 }
